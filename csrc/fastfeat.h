@@ -1,0 +1,188 @@
+/*
+ * fastfeat.h -- the one public header of the fastfeat C engine.
+ *
+ * Pure C99, no Python headers.  The engine computes the classic speech front
+ * end (framing, dither, DC removal, pre-emphasis, window, real FFT, power
+ * spectrum, mel filterbank, log, DCT, lifter, energy, deltas) in float32.
+ *
+ * Objects:
+ *   ff_config     plain struct of enums and numbers; ff_config_default() fills
+ *                 it, ff_config_check() validates it (every entry point calls it).
+ *   ff_extractor  immutable tables (window, FFT plan, mel bands, DCT); may be
+ *                 shared by any number of threads.
+ *   ff_workspace  per-thread scratch memory for one extractor.
+ *   ff_stream     streaming state (remainder, absolute offset, delta ring).
+ *
+ * Every function returns an ff_status; nothing aborts, nothing prints, there is
+ * no global mutable state.
+ */
+#ifndef FASTFEAT_H
+#define FASTFEAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    FF_OK = 0,
+    FF_E_NOMEM = 1,       /* an allocation failed */
+    FF_E_CONFIG = 2,      /* a config field is out of range (see ff_config_check) */
+    FF_E_ARG = 3,         /* a NULL pointer or a bad size was passed */
+    FF_E_NONFINITE = 4,   /* the signal contains NaN or +-Inf */
+    FF_E_TOO_SHORT = 5,   /* the signal yields no frame under this config */
+    FF_E_BUFFER = 6,      /* an output buffer is too small */
+    FF_E_STATE = 7        /* call not valid in this state (e.g. push after flush) */
+} ff_status;
+
+/* A static string describing a status (never NULL). */
+const char *ff_strerror(ff_status s);
+
+typedef enum { FF_KIND_MFCC = 0, FF_KIND_LOGMEL = 1, FF_KIND_POWER = 2 } ff_kind;
+typedef enum {
+    FF_WIN_HAMMING = 0, FF_WIN_HANN = 1, FF_WIN_POVEY = 2,
+    FF_WIN_BLACKMAN = 3, FF_WIN_RECTANGULAR = 4
+} ff_window;
+typedef enum { FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2 } ff_pad_mode;
+typedef enum { FF_PREEMPH_FRAME = 0, FF_PREEMPH_SIGNAL = 1 } ff_preemph_scope;
+typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
+typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
+typedef enum { FF_MELNORM_NONE = 0, FF_MELNORM_SLANEY = 1 } ff_mel_norm;
+typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2 } ff_mel_triangles;
+typedef enum { FF_LOG_NONE = 0, FF_LOG_LN = 1, FF_LOG_LOG10 = 2, FF_LOG_DB = 3 } ff_log;
+typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1 } ff_floor_mode;
+typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1 } ff_dct_norm;
+typedef enum { FF_ENERGY_NONE = 0, FF_ENERGY_REPLACE_C0 = 1, FF_ENERGY_APPEND = 2 } ff_energy;
+typedef enum { FF_ESRC_RAW = 0, FF_ESRC_WINDOWED = 1, FF_ESRC_SPECTRUM = 2 } ff_energy_source;
+
+/* Limits checked by ff_config_check. */
+#define FF_MAX_FFT (1 << 20)
+#define FF_MAX_MELS 4096
+#define FF_MAX_DELTA_WIDTH 64
+
+typedef struct {
+    ff_kind kind;
+    int32_t sample_rate;          /* Hz, > 0 */
+    int32_t frame_length;         /* samples, 1 .. n_fft */
+    int32_t hop_length;           /* samples, >= 1 */
+    int32_t n_fft;                /* frame_length .. FF_MAX_FFT */
+    ff_window window;
+    int32_t window_periodic;      /* 0 symmetric (Kaldi/HTK), 1 periodic (librosa) */
+    int32_t center;               /* librosa centre padding (n_fft // 2 each side) */
+    ff_pad_mode pad_mode;         /* padding used by center */
+    int32_t snip_edges;           /* Kaldi rule when center == 0 */
+    int32_t pad_end;              /* psf: keep the last partial frame (snip_edges) */
+    float preemphasis;            /* 0 .. 1, 0 disables */
+    ff_preemph_scope preemphasis_scope;
+    int32_t remove_dc;            /* subtract each frame's mean */
+    float dither;                 /* >= 0, std of Gaussian dither */
+    uint64_t seed;
+    float power;                  /* > 0: 1 magnitude, 2 power */
+    ff_spectrum_norm spectrum_norm;
+    int32_t n_mels;               /* 1 .. n_fft / 2 + 1 */
+    double fmin;                  /* Hz, 0 .. fmax */
+    double fmax;                  /* Hz, fmin .. sample_rate / 2 */
+    ff_mel_scale mel_scale;
+    ff_mel_norm mel_norm;
+    ff_mel_triangles mel_triangles;
+    ff_log log;
+    float log_floor;              /* > 0 */
+    ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf) */
+    float top_db;                 /* <= 0 disables; only with FF_LOG_DB */
+    int32_t n_mfcc;               /* 1 .. n_mels */
+    ff_dct_norm dct_norm;
+    float lifter;                 /* >= 0, 0 disables */
+    ff_energy energy;
+    ff_energy_source energy_source;
+    int32_t deltas;               /* 0, 1 or 2 */
+    int32_t delta_width;          /* 1 .. FF_MAX_DELTA_WIDTH */
+} ff_config;
+
+/* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */
+void ff_config_default(ff_config *cfg);
+/* FF_OK or FF_E_CONFIG; on error, *field (if non-NULL) names the bad field. */
+ff_status ff_config_check(const ff_config *cfg, const char **field);
+
+/* ---- framing (frame.c): pure functions of (n_samples, config) ---------- */
+
+/* Number of frames a signal of n_samples yields (0 when too short). */
+int64_t ff_num_frames(const ff_config *cfg, int64_t n_samples);
+/* Signal index of the first sample of frame f (may be negative with padding). */
+int64_t ff_frame_start(const ff_config *cfg, int64_t f);
+/* Width of one output row. */
+int32_t ff_num_features(const ff_config *cfg);
+/* Width of the static part of a row (before deltas). */
+int32_t ff_num_static(const ff_config *cfg);
+
+/* ---- extractor / workspace (pipeline.c) -------------------------------- */
+
+typedef struct ff_extractor ff_extractor;
+typedef struct ff_workspace ff_workspace;
+
+ff_status ff_extractor_new(const ff_config *cfg, ff_extractor **out);
+void ff_extractor_free(ff_extractor *ext);
+const ff_config *ff_extractor_config(const ff_extractor *ext);
+
+ff_status ff_workspace_new(const ff_extractor *ext, ff_workspace **out);
+void ff_workspace_free(ff_workspace *ws);
+
+/*
+ * Whole-signal extraction.  x: n float32 samples.  out: room for
+ * out_rows * ff_num_features() floats, row-major (frames x features);
+ * out_rows must be >= ff_num_frames(cfg, n).  n_threads > 1 splits the frames
+ * over OpenMP threads (each with its own scratch) when compiled with OpenMP.
+ * On FF_E_NONFINITE, *bad_index (if non-NULL) is the first offending sample.
+ */
+ff_status ff_extract(const ff_extractor *ext, ff_workspace *ws,
+                     const float *x, int64_t n, float *out, int64_t out_rows,
+                     int n_threads, int64_t *bad_index);
+
+/*
+ * Delta regression along time (HTK/psf convention, edge frames replicated):
+ * d[t] = sum_{k=1..width} k (c[t+k] - c[t-k]) / (2 sum_{k=1..width} k^2).
+ * in: rows x cols (row stride in_stride), out: rows x cols (stride out_stride);
+ * order 1 writes delta, order 2 writes delta of delta.  in and out must not
+ * overlap.  scratch (rows * cols floats) is needed only for order 2.
+ */
+ff_status ff_delta(const float *in, int64_t rows, int64_t cols, int64_t in_stride,
+                   int order, int width, float *out, int64_t out_stride,
+                   float *scratch);
+
+/* ---- streaming (stream.c) ------------------------------------------------
+ *
+ * A stream computes exactly what ff_extract computes on the concatenation of
+ * everything pushed, frame by frame as samples arrive.  Frames are emitted in
+ * order once every sample they need is final (and, with deltas, once the
+ * deltas * delta_width following frames exist); ff_stream_flush ends the
+ * utterance and emits the rest (right padding, last partial frame, delta
+ * look-ahead).  A push that fails leaves the stream unchanged.  Configs with
+ * top_db (global clipping) are refused with FF_E_CONFIG.  A stream is used by
+ * one thread at a time; its extractor may be shared.
+ */
+typedef struct ff_stream ff_stream;
+
+ff_status ff_stream_new(const ff_extractor *ext, ff_stream **out);
+void ff_stream_free(ff_stream *s);
+/* Forget the utterance; keep tables and buffers. */
+void ff_stream_reset(ff_stream *s);
+/* Rows a push of n samples would emit now (exact), or a flush when n < 0. */
+int64_t ff_stream_rows_for(const ff_stream *s, int64_t n);
+/* Frames of look-ahead deltas need (deltas * delta_width). */
+int32_t ff_stream_latency_frames(const ff_stream *s);
+/*
+ * Append n samples; write the rows that became ready to out (out_rows rows of
+ * ff_num_features floats).  *n_out = rows written.  Errors: FF_E_NONFINITE
+ * (*bad_index set), FF_E_BUFFER (out_rows < ff_stream_rows_for(s, n)),
+ * FF_E_STATE (after flush), FF_E_NOMEM; on error nothing changed.
+ */
+ff_status ff_stream_push(ff_stream *s, const float *x, int64_t n, float *out, int64_t out_rows,
+                         int64_t *n_out, int64_t *bad_index);
+/* End of utterance: the rows still owed.  Further pushes need ff_stream_reset. */
+ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTFEAT_H */

@@ -1,0 +1,26 @@
+/* ff_internal.h -- private helpers shared by the engine's .c files. */
+#ifndef FF_INTERNAL_H
+#define FF_INTERNAL_H
+
+#include "fastfeat.h"
+
+/* Strict C99 has no M_PI. */
+#define FF_PI 3.14159265358979323846
+#define FF_2PI 6.28318530717958647692
+
+/* Frames processed together, structure-of-arrays: sample i of lane l lives at
+ * buf[i * lanes + l], so every stage's inner loop runs across frames and is
+ * vectorised by the compiler. */
+#define FF_LANES 16
+
+/* Hot loops are compiled several times and picked at load time (x86-64 ifunc),
+ * so the shipped build runs on any x86-64 and uses AVX2/FMA or AVX-512 where
+ * present.  FASTFEAT_NATIVE builds (-march=native) need no clones. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__) && !defined(FF_NO_CLONES)
+#define FF_HOT __attribute__((target_clones("default", "arch=haswell", "arch=skylake-avx512")))
+#else
+#define FF_HOT
+#endif
+
+#endif

@@ -1,0 +1,170 @@
+/* frontend.c -- dither, DC removal, pre-emphasis, windows, spectrum, log. */
+#include <math.h>
+#include <string.h>
+
+#include "stages.h"
+
+/* splitmix64: a full-period 64-bit mixer (Steele, Lea & Flood 2014). */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+float ff_dither_normal(uint64_t seed, int64_t index)
+{
+    /* Box-Muller on two 32-bit uniforms drawn from mix(seed, index). */
+    uint64_t bits = mix64(mix64(seed) + UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)index);
+    double u1 = ((double)(bits >> 32) + 1.0) / 4294967296.0; /* (0, 1] */
+    double u2 = (double)(bits & 0xFFFFFFFFu) / 4294967296.0;  /* [0, 1) */
+    return (float)(sqrt(-2.0 * log(u1)) * cos(FF_2PI * u2));
+}
+
+void ff_window_fill(const ff_config *c, float *w)
+{
+    const int32_t n = c->frame_length;
+    const double denom = c->window_periodic ? (double)n : (double)(n - 1);
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        double a = denom > 0 ? FF_2PI * i / denom : 0.0, v = 1.0;
+        switch (c->window) {
+        case FF_WIN_HAMMING: v = 0.54 - 0.46 * cos(a); break;
+        case FF_WIN_HANN: v = 0.5 - 0.5 * cos(a); break;
+        case FF_WIN_POVEY: v = pow(0.5 - 0.5 * cos(a), 0.85); break;
+        case FF_WIN_BLACKMAN: v = 0.42 - 0.5 * cos(a) + 0.08 * cos(2.0 * a); break;
+        case FF_WIN_RECTANGULAR: v = 1.0; break;
+        }
+        /* A symmetric window of one sample is [1] (numpy.hamming(1)). */
+        w[i] = denom > 0 ? (float)v : 1.0f;
+    }
+}
+
+FF_HOT void ff_remove_dc(float *buf, int32_t len, int lanes)
+{
+    float mean[FF_LANES];
+    int32_t i;
+    int l;
+    for (l = 0; l < lanes; l++) mean[l] = 0.0f;
+    for (i = 0; i < len; i++)
+        for (l = 0; l < lanes; l++) mean[l] += buf[(size_t)i * lanes + l];
+    for (l = 0; l < lanes; l++) mean[l] /= (float)len;
+    for (i = 0; i < len; i++)
+        for (l = 0; l < lanes; l++) buf[(size_t)i * lanes + l] -= mean[l];
+}
+
+FF_HOT void ff_sum_squares(const float *buf, int32_t len, int lanes, float *acc)
+{
+    int32_t i;
+    int l;
+    for (l = 0; l < lanes; l++) acc[l] = 0.0f;
+    for (i = 0; i < len; i++)
+        for (l = 0; l < lanes; l++) {
+            float v = buf[(size_t)i * lanes + l];
+            acc[l] += v * v;
+        }
+}
+
+FF_HOT void ff_preemph_frame(float *buf, int32_t len, int lanes, float coef)
+{
+    int32_t i;
+    int l;
+    for (i = len - 1; i >= 1; i--) {
+        float *cur = buf + (size_t)i * lanes;
+        const float *prev = cur - lanes;
+        for (l = 0; l < lanes; l++) cur[l] -= coef * prev[l];
+    }
+    for (l = 0; l < lanes; l++) buf[l] -= coef * buf[l];
+}
+
+FF_HOT void ff_window_apply(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes)
+{
+    int32_t i;
+    int l;
+    for (i = 0; i < len; i++) {
+        float *row = buf + (size_t)i * lanes;
+        const float wi = w[i];
+        for (l = 0; l < lanes; l++) row[l] *= wi;
+    }
+    memset(buf + (size_t)len * lanes, 0, sizeof(float) * (size_t)(n_fft - len) * lanes);
+}
+
+FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
+                        float scale, float *energy)
+{
+    const size_t n = (size_t)n_bins * lanes;
+    size_t i;
+    if (power == 2.0f) {
+        for (i = 0; i < n; i++) re[i] = (re[i] * re[i] + im[i] * im[i]) * scale;
+    } else if (power == 1.0f) {
+        for (i = 0; i < n; i++) re[i] = sqrtf(re[i] * re[i] + im[i] * im[i]) * scale;
+    } else {
+        const float half = 0.5f * power;
+        for (i = 0; i < n; i++) re[i] = powf(re[i] * re[i] + im[i] * im[i], half) * scale;
+    }
+    if (energy) {
+        int32_t k;
+        int l;
+        for (l = 0; l < lanes; l++) energy[l] = 0.0f;
+        for (k = 0; k < n_bins; k++)
+            for (l = 0; l < lanes; l++) energy[l] += re[(size_t)k * lanes + l];
+    }
+}
+
+/*
+ * Natural log of a positive finite float, branch-free so that loops over it
+ * vectorise (libm's logf does not without -ffast-math).  Cephes' logf
+ * polynomial on the mantissa reduced to [sqrt(1/2), sqrt(2)); error within
+ * 2 ulp of the correctly rounded result over the normal range.
+ */
+static inline float ln_pos(float x)
+{
+    uint32_t u;
+    int32_t e;
+    float m, z, y;
+    /* Scale subnormals into the normal range first. */
+    const float sub = x < 1.17549435e-38f ? 8388608.0f : 1.0f; /* 2^23 */
+    const int32_t sub_e = x < 1.17549435e-38f ? 23 : 0;
+    x *= sub;
+    memcpy(&u, &x, sizeof u);
+    e = (int32_t)((u >> 23) & 0xffu) - 126; /* x = m * 2^e, m in [0.5, 1) */
+    u = (u & 0x007fffffu) | 0x3f000000u;
+    memcpy(&m, &u, sizeof m);
+    e -= sub_e;
+    if (m < 0.70710678f) {
+        e -= 1;
+        m = m + m - 1.0f;
+    } else {
+        m = m - 1.0f;
+    }
+    z = m * m;
+    y = 7.0376836292e-2f;
+    y = y * m - 1.1514610310e-1f;
+    y = y * m + 1.1676998740e-1f;
+    y = y * m - 1.2420140846e-1f;
+    y = y * m + 1.4249322787e-1f;
+    y = y * m - 1.6668057665e-1f;
+    y = y * m + 2.0000714765e-1f;
+    y = y * m - 2.4999993993e-1f;
+    y = y * m + 3.3333331174e-1f;
+    y = y * m * z;
+    y += -2.12194440e-4f * (float)e;
+    y += -0.5f * z;
+    return m + y + 0.693359375f * (float)e;
+}
+
+FF_HOT void ff_log_apply(float *v, int64_t n, ff_log mode, float floor, ff_floor_mode fmode)
+{
+    /* MAX: values below floor become floor; ZERO: only values <= 0 do (psf). */
+    const float thresh = fmode == FF_FLOOR_ZERO ? 0.0f : floor;
+    const float scale = mode == FF_LOG_LN ? 1.0f
+                      : mode == FF_LOG_LOG10 ? 0.43429448190325176f
+                      : 4.3429448190325176f; /* dB: 10 / ln 10 */
+    int64_t i;
+    if (mode == FF_LOG_NONE) return;
+    for (i = 0; i < n; i++) {
+        float x = v[i] > thresh ? v[i] : floor;
+        x = x < 3.40282347e+38f ? x : 3.40282347e+38f; /* +inf (overflow) -> FLT_MAX */
+        v[i] = ln_pos(x) * scale;
+    }
+}

@@ -1,0 +1,155 @@
+/*
+ * mel.c -- sparse triangular mel filterbanks.
+ *
+ * n_mels + 2 points are spaced evenly on the mel scale between fmin and fmax;
+ * filter m rises from point m to point m+1 and falls to point m+2.  Where the
+ * triangle is linear depends on the convention (ff_mel_triangles):
+ *   FF_TRI_MEL  linear in mel (Kaldi, HTK): weight of bin k from mel(f_k);
+ *   FF_TRI_HZ   linear in Hz between the points (librosa.filters.mel);
+ *   FF_TRI_BIN  points rounded down to FFT bins, floor((n_fft+1) f / sr),
+ *               linear in bin index (python_speech_features).
+ * Only the non-zero band of each filter is stored and applied.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stages.h"
+
+static double hz_to_mel(double f, ff_mel_scale s)
+{
+    if (s == FF_MEL_HTK) return 2595.0 * log10(1.0 + f / 700.0);
+    /* Slaney: linear below 1 kHz (200/3 Hz per mel), logarithmic above. */
+    if (f < 1000.0) return f / (200.0 / 3.0);
+    return 15.0 + log(f / 1000.0) / (log(6.4) / 27.0);
+}
+
+static double mel_to_hz(double m, ff_mel_scale s)
+{
+    if (s == FF_MEL_HTK) return 700.0 * (pow(10.0, m / 2595.0) - 1.0);
+    if (m < 15.0) return m * (200.0 / 3.0);
+    return 1000.0 * exp((log(6.4) / 27.0) * (m - 15.0));
+}
+
+void ff_melbank_free(ff_melbank *mb)
+{
+    free(mb->start);
+    free(mb->len);
+    free(mb->offset);
+    free(mb->weights);
+    memset(mb, 0, sizeof *mb);
+}
+
+/* Dense weight of filter m at FFT bin k (double), per the convention. */
+static double weight(const ff_config *c, const double *mel_pts, const double *hz_pts,
+                     const double *bin_pts, int32_t m, int32_t k)
+{
+    const double f = (double)k * c->sample_rate / c->n_fft;
+    double lo, ce, hi, x, up, down;
+    switch (c->mel_triangles) {
+    case FF_TRI_MEL:
+        x = hz_to_mel(f, c->mel_scale);
+        lo = mel_pts[m]; ce = mel_pts[m + 1]; hi = mel_pts[m + 2];
+        break;
+    case FF_TRI_HZ:
+        x = f;
+        lo = hz_pts[m]; ce = hz_pts[m + 1]; hi = hz_pts[m + 2];
+        break;
+    default: /* FF_TRI_BIN: psf's loops, [lo, ce) rising, [ce, hi) falling */
+        x = (double)k;
+        lo = bin_pts[m]; ce = bin_pts[m + 1]; hi = bin_pts[m + 2];
+        if (x >= lo && x < ce) return (x - lo) / (ce - lo);
+        if (x >= ce && x < hi) return (hi - x) / (hi - ce);
+        return 0.0;
+    }
+    up = ce > lo ? (x - lo) / (ce - lo) : -1.0;
+    down = hi > ce ? (hi - x) / (hi - ce) : -1.0;
+    x = up < down ? up : down;
+    return x > 0.0 ? x : 0.0;
+}
+
+ff_status ff_melbank_init(ff_melbank *mb, const ff_config *c)
+{
+    const int32_t n = c->n_mels, n_bins = c->n_fft / 2 + 1;
+    double *pts = NULL;
+    double mlo, mhi, step;
+    int32_t m, k, total = 0;
+    ff_status st = FF_E_NOMEM;
+
+    memset(mb, 0, sizeof *mb);
+    mb->n_mels = n;
+    pts = malloc(sizeof(double) * 3 * (size_t)(n + 2));
+    mb->start = malloc(sizeof(int32_t) * (size_t)n);
+    mb->len = malloc(sizeof(int32_t) * (size_t)n);
+    mb->offset = malloc(sizeof(int32_t) * (size_t)n);
+    if (!pts || !mb->start || !mb->len || !mb->offset) goto done;
+
+    /* Points: mel (linspace as numpy computes it), Hz, and FFT bins (psf). */
+    mlo = hz_to_mel(c->fmin, c->mel_scale);
+    mhi = hz_to_mel(c->fmax, c->mel_scale);
+    step = (mhi - mlo) / (n + 1);
+    for (m = 0; m < n + 2; m++) {
+        double *mel = pts, *hz = pts + (n + 2), *bin = pts + 2 * (n + 2);
+        mel[m] = m == n + 1 ? mhi : m * step + mlo;
+        hz[m] = mel_to_hz(mel[m], c->mel_scale);
+        if (m == 0) hz[m] = c->fmin;
+        if (m == n + 1) hz[m] = c->fmax;
+        bin[m] = floor((c->n_fft + 1) * mel_to_hz(mel[m], c->mel_scale) / c->sample_rate);
+    }
+
+    /* Two passes: count the non-zero bands, then fill them. */
+    for (m = 0; m < n; m++) {
+        int32_t first = -1, last = -1;
+        for (k = 0; k < n_bins; k++) {
+            if (weight(c, pts, pts + (n + 2), pts + 2 * (n + 2), m, k) != 0.0) {
+                if (first < 0) first = k;
+                last = k;
+            }
+        }
+        mb->start[m] = first < 0 ? 0 : first;
+        mb->len[m] = first < 0 ? 0 : last - first + 1;
+        mb->offset[m] = total;
+        total += mb->len[m];
+    }
+    mb->weights = malloc(sizeof(float) * (size_t)(total > 0 ? total : 1));
+    if (!mb->weights) goto done;
+    for (m = 0; m < n; m++) {
+        double norm = 1.0;
+        if (c->mel_norm == FF_MELNORM_SLANEY) {
+            const double *hz = pts + (n + 2);
+            norm = 2.0 / (hz[m + 2] - hz[m]);
+        }
+        for (k = 0; k < mb->len[m]; k++)
+            mb->weights[mb->offset[m] + k] = (float)(
+                norm * weight(c, pts, pts + (n + 2), pts + 2 * (n + 2), m, mb->start[m] + k));
+    }
+    st = FF_OK;
+done:
+    free(pts);
+    if (st != FF_OK) ff_melbank_free(mb);
+    return st;
+}
+
+static inline void mel_apply_impl(const ff_melbank *mb, const float *spec, int lanes, float *mel)
+{
+    int32_t m, j;
+    int l;
+    for (m = 0; m < mb->n_mels; m++) {
+        float *o = mel + (size_t)m * lanes;
+        const float *w = mb->weights + mb->offset[m];
+        const float *p = spec + (size_t)mb->start[m] * lanes;
+        for (l = 0; l < lanes; l++) o[l] = 0.0f;
+        for (j = 0; j < mb->len[m]; j++) {
+            const float wj = w[j];
+            const float *pj = p + (size_t)j * lanes;
+            for (l = 0; l < lanes; l++) o[l] += wj * pj[l];
+        }
+    }
+}
+
+FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes, float *mel)
+{
+    /* A compile-time lane count lets the compiler keep a whole block in registers. */
+    if (lanes == FF_LANES) mel_apply_impl(mb, spec, FF_LANES, mel);
+    else mel_apply_impl(mb, spec, lanes, mel);
+}

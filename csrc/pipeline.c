@@ -1,0 +1,396 @@
+/*
+ * pipeline.c -- the extractor (immutable tables), per-thread workspaces and
+ * the fused block pipeline: a block of up to FF_LANES frames goes from samples
+ * to cepstrum while it stays in cache.  ff_extract runs it over a whole
+ * signal; stream.c runs the same blocks over a stream's remainder.
+ */
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "frame.h"
+#include "pipeline.h"
+
+/* ---- extractor --------------------------------------------------------- */
+
+void ff_extractor_free(ff_extractor *e)
+{
+    if (!e) return;
+    free(e->window);
+    ff_rfft_free(e->fft);
+    ff_melbank_free(&e->mel);
+    free(e->dct);
+    free(e);
+}
+
+ff_status ff_extractor_new(const ff_config *cfg, ff_extractor **out)
+{
+    ff_extractor *e;
+    ff_status st;
+    if (!out) return FF_E_ARG;
+    *out = NULL;
+    st = ff_config_check(cfg, NULL);
+    if (st != FF_OK) return st;
+    e = calloc(1, sizeof *e);
+    if (!e) return FF_E_NOMEM;
+    e->cfg = *cfg;
+    e->n_bins = cfg->n_fft / 2 + 1;
+    e->n_spec = cfg->kind == FF_KIND_MFCC ? cfg->n_mfcc
+              : cfg->kind == FF_KIND_LOGMEL ? cfg->n_mels : e->n_bins;
+    e->n_static = ff_num_static(cfg);
+    e->n_feat = ff_num_features(cfg);
+    e->spec_scale = cfg->spectrum_norm == FF_SPECNORM_NFFT ? 1.0f / (float)cfg->n_fft : 1.0f;
+    e->window = malloc(sizeof(float) * (size_t)cfg->frame_length);
+    if (!e->window) { st = FF_E_NOMEM; goto fail; }
+    ff_window_fill(cfg, e->window);
+    st = ff_rfft_new(cfg->n_fft, &e->fft);
+    if (st != FF_OK) goto fail;
+    if (cfg->kind != FF_KIND_POWER) {
+        st = ff_melbank_init(&e->mel, cfg);
+        if (st != FF_OK) goto fail;
+    }
+    if (cfg->kind == FF_KIND_MFCC) {
+        st = ff_dct_table(cfg, &e->dct);
+        if (st != FF_OK) goto fail;
+    }
+    *out = e;
+    return FF_OK;
+fail:
+    ff_extractor_free(e);
+    return st;
+}
+
+const ff_config *ff_extractor_config(const ff_extractor *e) { return e ? &e->cfg : NULL; }
+
+int32_t ff_pre_dct_width(const ff_extractor *e)
+{
+    return e->cfg.kind == FF_KIND_POWER ? e->n_bins : e->cfg.n_mels;
+}
+
+/* ---- workspace ----------------------------------------------------------- */
+
+static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; } /* 64-byte multiples */
+
+ff_status ff_workspace_new(const ff_extractor *e, ff_workspace **out)
+{
+    ff_workspace *w;
+    size_t n_frame, n_bins, n_mel, n_cep, n_scr, total;
+    float *p;
+    if (!e || !out) return FF_E_ARG;
+    *out = NULL;
+    w = calloc(1, sizeof *w);
+    if (!w) return FF_E_NOMEM;
+    n_frame = round16((size_t)e->cfg.n_fft * FF_LANES);
+    n_bins = round16((size_t)e->n_bins * FF_LANES);
+    n_mel = round16((size_t)e->cfg.n_mels * FF_LANES);
+    n_cep = round16((size_t)e->cfg.n_mfcc * FF_LANES);
+    n_scr = round16(ff_rfft_scratch_floats(e->fft, FF_LANES));
+    total = n_frame + 2 * n_bins + n_mel + n_cep + n_scr + 16;
+    w->mem = malloc(sizeof(float) * total);
+    if (!w->mem) { free(w); return FF_E_NOMEM; }
+    p = (float *)w->mem;
+    p += (16 - ((uintptr_t)p / sizeof(float)) % 16) % 16; /* align to 64 bytes */
+    w->frame = p; p += n_frame;
+    w->re = p; p += n_bins;
+    w->im = p; p += n_bins;
+    w->mel = p; p += n_mel;
+    w->cep = p; p += n_cep;
+    w->fft_scratch = p;
+    w->ext = e;
+    *out = w;
+    return FF_OK;
+}
+
+void ff_workspace_free(ff_workspace *w)
+{
+    if (!w) return;
+    free(w->mem);
+    free(w);
+}
+
+/* ---- gathering samples --------------------------------------------------- */
+
+static inline float src_at(const ff_source *s, int64_t m)
+{
+    if (m >= s->x0 && m < s->x0 + s->xlen) return s->x[m - s->x0];
+    return 0.0f; /* unreachable: callers only ask for samples they hold */
+}
+
+/* Signal sample m after dither. */
+static inline float dithered(const ff_config *c, const ff_source *s, int64_t m)
+{
+    float v = src_at(s, m);
+    if (c->dither > 0.0f) v += c->dither * ff_dither_normal(c->seed, m);
+    return v;
+}
+
+/* Value at signal index r after edge mapping and signal-scope pre-emphasis. */
+static float value_at(const ff_config *c, const ff_source *s, int64_t r)
+{
+    const int64_t m = ff_map_index(c, r, s->total);
+    float v;
+    if (m < 0) return 0.0f;
+    v = dithered(c, s, m);
+    if (c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f && m > 0)
+        v -= c->preemphasis * dithered(c, s, m - 1);
+    return v;
+}
+
+static void gather(const ff_config *c, const ff_source *s, int64_t f0, int lanes, float *buf)
+{
+    const int32_t len = c->frame_length;
+    const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
+    const float coef = c->preemphasis;
+    int l;
+    int32_t i;
+    for (l = 0; l < lanes; l++) {
+        const int64_t start = ff_frame_start(c, f0 + l);
+        const int64_t need_lo = signal_pre && start > 0 ? start - 1 : start;
+        const int fast = c->dither == 0.0f && start >= 0 && start + len <= s->total &&
+                         need_lo >= s->x0 && start + len <= s->x0 + s->xlen;
+        if (fast) {
+            const float *x = s->x + (start - s->x0);
+            if (!signal_pre) {
+                for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = x[i];
+            } else {
+                buf[l] = start > 0 ? x[0] - coef * x[-1] : x[0];
+                for (i = 1; i < len; i++) buf[(size_t)i * lanes + l] = x[i] - coef * x[i - 1];
+            }
+        } else {
+            for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = value_at(c, s, start + i);
+        }
+    }
+}
+
+/* ---- the block pipeline -------------------------------------------------- */
+
+float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
+                      int64_t f0, int lanes)
+{
+    const ff_config *c = &e->cfg;
+    const int want_energy = c->energy != FF_ENERGY_NONE;
+    float *spec;
+    int32_t n_spec;
+
+    gather(c, src, f0, lanes, w->frame);
+    if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
+    if (want_energy && c->energy_source == FF_ESRC_RAW)
+        ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
+    if (c->preemphasis != 0.0f && c->preemphasis_scope == FF_PREEMPH_FRAME)
+        ff_preemph_frame(w->frame, c->frame_length, lanes, c->preemphasis);
+    ff_window_apply(w->frame, e->window, c->frame_length, c->n_fft, lanes);
+    if (want_energy && c->energy_source == FF_ESRC_WINDOWED)
+        ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
+    ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
+    ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
+                want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
+    if (c->kind == FF_KIND_POWER) {
+        spec = w->re;
+        n_spec = e->n_bins;
+    } else {
+        ff_melbank_apply(&e->mel, w->re, lanes, w->mel);
+        spec = w->mel;
+        n_spec = c->n_mels;
+    }
+    ff_log_apply(spec, (int64_t)n_spec * lanes, c->log, c->log_floor, c->log_floor_mode);
+    if (want_energy) ff_log_apply(w->energy, lanes, c->log, c->log_floor, c->log_floor_mode);
+    return spec;
+}
+
+void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lanes,
+                   float *out, int64_t stride)
+{
+    const ff_config *c = &e->cfg;
+    const float *cols = spec;
+    int32_t n = e->n_spec, k;
+    int l;
+    if (c->kind == FF_KIND_MFCC) {
+        ff_dct_apply(e->dct, c->n_mfcc, c->n_mels, spec, lanes, w->cep);
+        if (c->energy == FF_ENERGY_REPLACE_C0)
+            for (l = 0; l < lanes; l++) w->cep[l] = w->energy[l];
+        cols = w->cep;
+    }
+    for (l = 0; l < lanes; l++) {
+        float *row = out + (int64_t)l * stride;
+        for (k = 0; k < n; k++) row[k] = cols[(size_t)k * lanes + l];
+        if (c->energy == FF_ENERGY_APPEND) row[n] = w->energy[l];
+    }
+}
+
+/* ---- whole signals --------------------------------------------------------- */
+
+/* Index of the first NaN/Inf in x, or -1.  Integer test on the exponent bits
+ * so the scan vectorises. */
+FF_HOT int64_t ff_first_nonfinite(const float *x, int64_t n)
+{
+    const int64_t chunk = 4096;
+    int64_t i0, i;
+    for (i0 = 0; i0 < n; i0 += chunk) {
+        const int64_t i1 = i0 + chunk < n ? i0 + chunk : n;
+        uint32_t bad = 0;
+        for (i = i0; i < i1; i++) {
+            uint32_t u;
+            memcpy(&u, x + i, sizeof u);
+            bad |= (uint32_t)((u & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad)
+            for (i = i0; i < i1; i++) {
+                uint32_t u;
+                memcpy(&u, x + i, sizeof u);
+                if ((u & 0x7f800000u) == 0x7f800000u) return i;
+            }
+    }
+    return -1;
+}
+
+/* Frames [fa, fb): full pipeline into out rows, or (tmp != NULL) up to the log
+ * into tmp rows of width pre+1 (energy last). */
+static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_source *src,
+                       int64_t fa, int64_t fb, float *out, float *tmp)
+{
+    const int32_t pre = ff_pre_dct_width(e);
+    int64_t f;
+    for (f = fa; f < fb; f += FF_LANES) {
+        const int lanes = (int)(fb - f < FF_LANES ? fb - f : FF_LANES);
+        float *spec = ff_block_front(e, w, src, f, lanes);
+        if (!tmp) {
+            ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+        } else {
+            int l;
+            int32_t k;
+            for (l = 0; l < lanes; l++) {
+                float *row = tmp + (f + l) * (pre + 1);
+                for (k = 0; k < pre; k++) row[k] = spec[(size_t)k * lanes + l];
+                row[pre] = w->energy[l];
+            }
+        }
+    }
+}
+
+/* Second pass of top_db: rows of tmp (already clipped) through the back end. */
+static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t fb,
+                     const float *tmp, float *out)
+{
+    const int32_t pre = ff_pre_dct_width(e);
+    float *spec = e->cfg.kind == FF_KIND_POWER ? w->re : w->mel;
+    int64_t f;
+    for (f = fa; f < fb; f += FF_LANES) {
+        const int lanes = (int)(fb - f < FF_LANES ? fb - f : FF_LANES);
+        int l;
+        int32_t k;
+        for (l = 0; l < lanes; l++) {
+            const float *row = tmp + (f + l) * (pre + 1);
+            for (k = 0; k < pre; k++) spec[(size_t)k * lanes + l] = row[k];
+            w->energy[l] = row[pre];
+        }
+        ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+    }
+}
+
+/* Run pass (tmp_in == NULL: front [+ back]; else back only) over [0, nf),
+ * split by blocks over threads, each with its own workspace. */
+static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_source *src,
+                              int64_t nf, float *out, float *tmp, const float *tmp_in,
+                              int n_threads)
+{
+    const int64_t n_blocks = (nf + FF_LANES - 1) / FF_LANES;
+    ff_status st = FF_OK;
+    if (n_threads > n_blocks) n_threads = (int)n_blocks;
+#ifdef _OPENMP
+    if (n_threads > 1) {
+#pragma omp parallel num_threads(n_threads)
+        {
+            const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            const int64_t fa = n_blocks * t / nt * FF_LANES;
+            int64_t fb = n_blocks * (t + 1) / nt * FF_LANES;
+            ff_workspace *local = NULL, *w = ws;
+            if (fb > nf) fb = nf;
+            if (t > 0) {
+                if (ff_workspace_new(e, &local) != FF_OK) {
+#pragma omp critical(ff_status_update)
+                    st = FF_E_NOMEM;
+                }
+                w = local;
+            }
+            if (w) {
+                if (tmp_in) run_back(e, w, fa, fb, tmp_in, out);
+                else run_frames(e, w, src, fa, fb, out, tmp);
+            }
+            ff_workspace_free(local);
+        }
+        return st;
+    }
+#endif
+    (void)n_threads;
+    if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
+    else run_frames(e, ws, src, 0, nf, out, tmp);
+    return st;
+}
+
+/* librosa's top_db: clip every spectral value to (global max - top_db). */
+static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
+{
+    float mx = -3.40282347e+38f, lo;
+    int64_t f;
+    int32_t k;
+    for (f = 0; f < nf; f++)
+        for (k = 0; k < pre; k++)
+            if (tmp[f * (pre + 1) + k] > mx) mx = tmp[f * (pre + 1) + k];
+    lo = mx - top_db;
+    for (f = 0; f < nf; f++)
+        for (k = 0; k < pre; k++)
+            if (tmp[f * (pre + 1) + k] < lo) tmp[f * (pre + 1) + k] = lo;
+}
+
+/* Delta and delta-delta columns from the static columns of out. */
+static void add_deltas(const ff_extractor *e, float *out, int64_t nf)
+{
+    const int32_t ns = e->n_static, nfeat = e->n_feat;
+    int64_t t;
+    int d;
+    for (d = 1; d <= e->cfg.deltas; d++)
+        for (t = 0; t < nf; t++)
+            ff_delta_row(out + (d - 1) * ns, 0, nfeat, t, nf - 1, ns, e->cfg.delta_width,
+                         out + t * nfeat + d * ns);
+}
+
+ff_status ff_extract(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
+                     float *out, int64_t out_rows, int n_threads, int64_t *bad_index)
+{
+    ff_source src;
+    int64_t nf, bad;
+    ff_status st;
+    if (bad_index) *bad_index = -1;
+    if (!e || !ws || ws->ext != e || (!x && n > 0) || n < 0 || !out) return FF_E_ARG;
+    bad = ff_first_nonfinite(x, n);
+    if (bad >= 0) {
+        if (bad_index) *bad_index = bad;
+        return FF_E_NONFINITE;
+    }
+    nf = ff_num_frames(&e->cfg, n);
+    if (nf <= 0) return FF_E_TOO_SHORT;
+    if (out_rows < nf) return FF_E_BUFFER;
+    if (n_threads < 1) n_threads = 1;
+
+    src.x = x; src.x0 = 0; src.xlen = n;
+    src.total = n;
+
+    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
+        const int32_t pre = ff_pre_dct_width(e);
+        float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
+        if (!tmp) return FF_E_NOMEM;
+        st = run_parallel(e, ws, &src, nf, out, tmp, NULL, n_threads);
+        if (st == FF_OK) {
+            clip_top_db(tmp, nf, pre, e->cfg.top_db);
+            st = run_parallel(e, ws, &src, nf, out, NULL, tmp, n_threads);
+        }
+        free(tmp);
+    } else {
+        st = run_parallel(e, ws, &src, nf, out, NULL, NULL, n_threads);
+    }
+    if (st != FF_OK) return st;
+    add_deltas(e, out, nf);
+    return FF_OK;
+}

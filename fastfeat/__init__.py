@@ -1,0 +1,17 @@
+"""fastfeat: fast, exact speech features in C -- batch, streaming and corpus.
+
+>>> import numpy as np, fastfeat as ff
+>>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+>>> ff.mfcc(y, sr=16000).shape
+(98, 13)
+"""
+
+from ._backend import backend
+from .config import Config
+from .features import Extractor, delta, logmel, mfcc, power_spectrum
+from .stream import Stream
+
+__all__ = [
+    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "backend",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,220 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Thin binding of the C engine (csrc/fastfeat.h).
+
+No DSP and no validation logic lives here: fastfeat._backend checks arrays and
+configs first and turns status codes into messages.  Every C call runs with
+the GIL released.
+"""
+from libc.stdint cimport int32_t, int64_t, uint64_t
+
+cdef extern from "fastfeat.h" nogil:
+    ctypedef int ff_status
+    ctypedef struct ff_config:
+        int kind
+        int32_t sample_rate, frame_length, hop_length, n_fft
+        int window
+        int32_t window_periodic, center
+        int pad_mode
+        int32_t snip_edges, pad_end
+        float preemphasis
+        int preemphasis_scope
+        int32_t remove_dc
+        float dither
+        uint64_t seed
+        float power
+        int spectrum_norm
+        int32_t n_mels
+        double fmin, fmax
+        int mel_scale, mel_norm, mel_triangles, log
+        float log_floor
+        int log_floor_mode
+        float top_db
+        int32_t n_mfcc
+        int dct_norm
+        float lifter
+        int energy, energy_source
+        int32_t deltas, delta_width
+    ctypedef struct ff_extractor:
+        pass
+    ctypedef struct ff_workspace:
+        pass
+    const char *ff_strerror(ff_status s)
+    void ff_config_default(ff_config *cfg)
+    ff_status ff_config_check(const ff_config *cfg, const char **field)
+    int64_t ff_num_frames(const ff_config *cfg, int64_t n_samples)
+    int32_t ff_num_features(const ff_config *cfg)
+    ff_status ff_extractor_new(const ff_config *cfg, ff_extractor **out)
+    void ff_extractor_free(ff_extractor *ext)
+    ff_status ff_workspace_new(const ff_extractor *ext, ff_workspace **out)
+    void ff_workspace_free(ff_workspace *ws)
+    ff_status ff_extract(const ff_extractor *ext, ff_workspace *ws, const float *x, int64_t n,
+                         float *out, int64_t out_rows, int n_threads, int64_t *bad_index)
+    ctypedef struct ff_stream:
+        pass
+    ff_status ff_stream_new(const ff_extractor *ext, ff_stream **out)
+    void ff_stream_free(ff_stream *s)
+    void ff_stream_reset(ff_stream *s)
+    int64_t ff_stream_rows_for(const ff_stream *s, int64_t n)
+    int32_t ff_stream_latency_frames(const ff_stream *s)
+    ff_status ff_stream_push(ff_stream *s, const float *x, int64_t n, float *out, int64_t out_rows,
+                             int64_t *n_out, int64_t *bad_index)
+    ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out)
+    ff_status ff_delta(const float *inp, int64_t rows, int64_t cols, int64_t in_stride,
+                       int order, int width, float *out, int64_t out_stride, float *scratch)
+
+cdef extern from "stdlib.h" nogil:
+    void *malloc(size_t n)
+    void free(void *p)
+
+STATUS_NAMES = {0: "ok", 1: "nomem", 2: "config", 3: "arg", 4: "nonfinite",
+                5: "too_short", 6: "buffer", 7: "state"}
+
+
+class EngineError(RuntimeError):
+    """A C status the Python layer did not expect (a bug if it ever shows)."""
+
+
+def strerror(int status):
+    return ff_strerror(status).decode()
+
+
+cdef int _fill(ff_config *c, dict v) except -1:
+    ff_config_default(c)
+    c.kind = v["kind"]; c.sample_rate = v["sample_rate"]
+    c.frame_length = v["frame_length"]; c.hop_length = v["hop_length"]; c.n_fft = v["n_fft"]
+    c.window = v["window"]; c.window_periodic = v["window_periodic"]
+    c.center = v["center"]; c.pad_mode = v["pad_mode"]
+    c.snip_edges = v["snip_edges"]; c.pad_end = v["pad_end"]
+    c.preemphasis = v["preemphasis"]; c.preemphasis_scope = v["preemphasis_scope"]
+    c.remove_dc = v["remove_dc"]; c.dither = v["dither"]; c.seed = v["seed"]
+    c.power = v["power"]; c.spectrum_norm = v["spectrum_norm"]
+    c.n_mels = v["n_mels"]; c.fmin = v["fmin"]; c.fmax = v["fmax"]
+    c.mel_scale = v["mel_scale"]; c.mel_norm = v["mel_norm"]; c.mel_triangles = v["mel_triangles"]
+    c.log = v["log"]; c.log_floor = v["log_floor"]; c.log_floor_mode = v["log_floor_mode"]
+    c.top_db = v["top_db"]
+    c.n_mfcc = v["n_mfcc"]; c.dct_norm = v["dct_norm"]; c.lifter = v["lifter"]
+    c.energy = v["energy"]; c.energy_source = v["energy_source"]
+    c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
+    return 0
+
+
+def check_config(dict values):
+    """None if the C engine accepts the config, else the name of the bad field."""
+    cdef ff_config c
+    cdef const char *field = NULL
+    _fill(&c, values)
+    if ff_config_check(&c, &field) != 0:
+        return field.decode() if field != NULL else "?"
+    return None
+
+
+cdef class Engine:
+    """Owns an immutable ff_extractor; extract() may run in many threads at once."""
+    cdef ff_extractor *ext
+    cdef ff_config cfg
+    cdef readonly int n_features
+
+    def __cinit__(self, dict values):
+        cdef ff_status st
+        _fill(&self.cfg, values)
+        with nogil:
+            st = ff_extractor_new(&self.cfg, &self.ext)
+        if st != 0:
+            raise EngineError(f"ff_extractor_new: {strerror(st)}")
+        self.n_features = ff_num_features(&self.cfg)
+
+    def __dealloc__(self):
+        ff_extractor_free(self.ext)
+
+    def n_frames(self, int64_t n_samples):
+        return ff_num_frames(&self.cfg, n_samples)
+
+    def stream(self):
+        return StreamState(self)
+
+    def extract(self, const float[::1] x, float[:, ::1] out, int threads):
+        """Fill out (n_frames, n_features); returns (status, bad_index)."""
+        cdef ff_workspace *ws = NULL
+        cdef ff_status st
+        cdef int64_t bad = -1
+        cdef int64_t n = x.shape[0]
+        cdef const float *xp = &x[0] if n > 0 else NULL
+        if out.shape[1] != self.n_features:
+            return 6, -1
+        with nogil:
+            st = ff_workspace_new(self.ext, &ws)
+            if st == 0:
+                st = ff_extract(self.ext, ws, xp, n, &out[0, 0] if out.shape[0] > 0 else NULL,
+                                out.shape[0], threads, &bad)
+            ff_workspace_free(ws)
+        return st, bad
+
+
+cdef class StreamState:
+    """Owns an ff_stream bound to an Engine (kept alive by this object)."""
+    cdef ff_stream *s
+    cdef Engine engine
+    cdef readonly int n_features
+
+    def __cinit__(self, Engine engine):
+        cdef ff_status st = ff_stream_new(engine.ext, &self.s)
+        if st != 0:
+            raise EngineError(f"ff_stream_new: {strerror(st)}")
+        self.engine = engine
+        self.n_features = engine.n_features
+
+    def __dealloc__(self):
+        ff_stream_free(self.s)
+
+    def reset(self):
+        ff_stream_reset(self.s)
+
+    def rows_for(self, int64_t n):
+        """Rows a push of n samples would return now (n < 0: a flush)."""
+        return ff_stream_rows_for(self.s, n)
+
+    @property
+    def latency_frames(self):
+        return ff_stream_latency_frames(self.s)
+
+    def push(self, const float[::1] x, float[:, ::1] out):
+        """Returns (status, rows written, bad_index)."""
+        cdef ff_status st
+        cdef int64_t k = 0, bad = -1
+        cdef int64_t n = x.shape[0]
+        cdef const float *xp = &x[0] if n > 0 else NULL
+        cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
+        if out.shape[1] != self.n_features:
+            return 6, 0, -1
+        with nogil:
+            st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
+        return st, k, bad
+
+    def flush(self, float[:, ::1] out):
+        """Returns (status, rows written)."""
+        cdef ff_status st
+        cdef int64_t k = 0
+        cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
+        if out.shape[1] != self.n_features:
+            return 6, 0
+        with nogil:
+            st = ff_stream_flush(self.s, op, out.shape[0], &k)
+        return st, k
+
+
+def delta(const float[:, ::1] x, int order, int width, float[:, ::1] out):
+    """out = delta (order 1) or delta-delta (order 2) of x along axis 0; returns status."""
+    cdef ff_status st
+    cdef float *scratch = NULL
+    cdef int64_t rows = x.shape[0], cols = x.shape[1]
+    if rows == 0 or cols == 0:
+        return 0
+    with nogil:
+        if order == 2:
+            scratch = <float *>malloc(sizeof(float) * rows * cols)
+        if order == 2 and scratch == NULL:
+            st = 1
+        else:
+            st = ff_delta(&x[0, 0], rows, cols, cols, order, width, &out[0, 0], cols, scratch)
+        free(scratch)
+    return st

@@ -1,0 +1,133 @@
+"""python_speech_features-compatible ``mfcc``, ``logfbank``, ``delta``.
+
+Same positional/keyword parameters, defaults and (n_frames, n_features)
+layout as python_speech_features 0.6, including its quirks: ``highfreq``
+of 0 or None means Nyquist, integer input is used unscaled, and ``winfunc``
+is any callable returning one of the windows fastfeat implements (it is
+recognised by its values).
+
+>>> import numpy as np
+>>> from fastfeat.compat import psf
+>>> sig = np.random.default_rng(0).standard_normal(16000)
+>>> psf.mfcc(sig).shape
+(99, 13)
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Callable
+
+import numpy as np
+
+from ..config import Config
+from ..features import Extractor, delta as _delta
+
+__all__ = ["mfcc", "logfbank", "delta"]
+
+
+def _rectangular(n: int) -> np.ndarray:
+    return np.ones((n,))
+
+
+def _round_half_up(x: float) -> int:
+    return int(Decimal(x).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
+    """Identify ``winfunc(n)`` among the engine's windows by its values."""
+    w = np.asarray(winfunc(n), dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"winfunc({n}) returned shape {w.shape}; it must return {n} values")
+    i = np.arange(n)
+    for periodic in (False, True):
+        d = n if periodic else max(n - 1, 1)
+        a = 2 * np.pi * i / d
+        cands = {
+            "rectangular": np.ones(n),
+            "hamming": 0.54 - 0.46 * np.cos(a),
+            "hann": 0.5 - 0.5 * np.cos(a),
+            "blackman": 0.42 - 0.5 * np.cos(a) + 0.08 * np.cos(2 * a),
+            "povey": (0.5 - 0.5 * np.cos(a)) ** 0.85,
+        }
+        for name, ref in cands.items():
+            if np.allclose(w, ref, rtol=1e-6, atol=1e-7):
+                return name, periodic
+    raise ValueError("winfunc is not one of the windows fastfeat implements "
+                     "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
+
+
+def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc, **fields) -> Config:
+    length = _round_half_up(winlen * samplerate)
+    step = _round_half_up(winstep * samplerate)
+    window, periodic = _window_name(winfunc, length)
+    return Config(
+        sample_rate=int(samplerate), frame_length=length, hop_length=step, n_fft=nfft,
+        window=window, window_periodic=periodic, center=False, snip_edges=True, pad_end=True,
+        preemphasis=preemph, preemphasis_scope="signal", power=2.0, spectrum_norm="n_fft",
+        n_mels=nfilt, fmin=lowfreq, fmax=highfreq or samplerate / 2, mel_scale="htk",
+        mel_triangles="bin", log="ln", log_floor=2.220446049250313e-16, log_floor_mode="zero",
+        **fields,
+    )
+
+
+def _signal(signal) -> np.ndarray:
+    s = np.asarray(signal)
+    if s.dtype.kind in "iu":  # psf computes on the raw integer values
+        s = s.astype(np.float32)
+    return np.ascontiguousarray(s)
+
+
+def _default_nfft(samplerate: float, winlen: float) -> int:
+    return 1 << max(0, math.ceil(math.log2(winlen * samplerate)))
+
+
+def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=26, nfft=None,
+         lowfreq=0, highfreq=None, preemph=0.97, ceplifter=22, appendEnergy=True,
+         winfunc: Callable = _rectangular) -> np.ndarray:
+    """``python_speech_features.mfcc``: shape (n_frames, numcep).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastfeat.compat import psf
+    >>> psf.mfcc(np.ones(1000), numcep=12, winfunc=np.hamming).shape
+    (5, 12)
+    """
+    nfft = nfft or _default_nfft(samplerate, winlen)
+    cfg = _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc,
+                  kind="mfcc", n_mfcc=numcep, lifter=ceplifter,
+                  energy="replace_c0" if appendEnergy else None, energy_source="spectrum")
+    return Extractor(cfg)(_signal(signal))
+
+
+def logfbank(signal, samplerate=16000, winlen=0.025, winstep=0.01, nfilt=26, nfft=512, lowfreq=0,
+             highfreq=None, preemph=0.97, winfunc: Callable = _rectangular) -> np.ndarray:
+    """``python_speech_features.logfbank``: shape (n_frames, nfilt).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastfeat.compat import psf
+    >>> psf.logfbank(np.ones(1000)).shape
+    (5, 26)
+    """
+    cfg = _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc,
+                  kind="logmel")
+    return Extractor(cfg)(_signal(signal))
+
+
+def delta(feat: np.ndarray, N: int) -> np.ndarray:
+    """``python_speech_features.delta``: regression over ``N`` frames each side.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastfeat.compat import psf
+    >>> print(psf.delta(np.arange(6.0)[:, None], 2)[:, 0])
+    [0.5 0.8 1.  1.  0.8 0.5]
+    """
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
+        raise ValueError(f"N={N!r} must be an integer >= 1")
+    return _delta(np.asarray(feat, dtype=np.float64), order=1, width=int(N))

@@ -1,0 +1,345 @@
+"""Config: the one frozen description of a feature pipeline.
+
+Every field carries its accepted range and a one-line description
+(``FIELDS``); validation messages and ``docs/config.md`` are produced from that
+same metadata, so the two cannot disagree.  This module imports nothing from
+the rest of the package.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+__all__ = ["Config", "PRESETS", "FIELDS", "FieldSpec"]
+
+FLOAT32_EPS = 1.1920928955078125e-07  # Kaldi's log floor: FLT_EPSILON
+FLOAT64_EPS = 2.220446049250313e-16  # python_speech_features: numpy.finfo(float).eps
+MAX_FFT = 1 << 20  # FF_MAX_FFT in csrc/fastfeat.h
+MAX_DELTA_WIDTH = 64  # FF_MAX_DELTA_WIDTH
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a Config field accepts: its kind, range or choices, and meaning."""
+
+    kind: str  # "int", "float", "bool", "choice"
+    doc: str
+    choices: tuple = ()
+    low: float | None = None  # inclusive unless low_open
+    high: float | None = None  # inclusive unless high_open
+    low_open: bool = False
+    high_open: bool = False
+    optional: bool = False  # None accepted
+
+    def describe(self) -> str:
+        """The accepted range in words, as used in error messages and docs."""
+        if self.kind == "bool":
+            text = "True or False"
+        elif self.kind == "choice":
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+        else:
+            lo = "-inf" if self.low is None else _num(self.low)
+            hi = "inf" if self.high is None else _num(self.high)
+            what = "an integer" if self.kind == "int" else "a finite number"
+            lb = "(" if self.low_open or self.low is None else "["
+            hb = ")" if self.high_open or self.high is None else "]"
+            text = f"{what} in {lb}{lo}, {hi}{hb}"
+        if self.optional and None not in self.choices:
+            text += " or None"
+        return text
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(v)
+
+
+def _choice(doc: str, *choices: Any, optional: bool = False) -> FieldSpec:
+    return FieldSpec("choice", doc, choices=choices, optional=optional)
+
+
+FIELDS: dict[str, FieldSpec] = {
+    "kind": _choice("what Extractor/Stream emit", "mfcc", "logmel", "power"),
+    "sample_rate": FieldSpec("int", "Hz the config is built for; a signal at another rate is an error", low=1, high=10_000_000),
+    "frame_length": FieldSpec("int", "samples per analysis window (<= n_fft)", low=1, high=MAX_FFT),
+    "hop_length": FieldSpec("int", "samples between frame starts", low=1, high=1 << 30),
+    "n_fft": FieldSpec("int", "FFT size; the frame is zero-padded to it (>= frame_length)", low=1, high=MAX_FFT),
+    "window": _choice("analysis window", "hamming", "hann", "povey", "blackman", "rectangular"),
+    "window_periodic": FieldSpec("bool", "periodic (DFT-even, librosa/scipy fftbins=True) instead of symmetric (Kaldi, HTK, numpy.hamming) window"),
+    "center": FieldSpec("bool", "librosa centring: frame t is centred on sample t*hop_length, signal padded by n_fft//2"),
+    "pad_mode": _choice("how `center` pads the signal (numpy.pad modes)", "constant", "reflect", "edge"),
+    "snip_edges": FieldSpec("bool", "when center is False: True keeps only frames that fit in the signal (Kaldi default); False centres frames on multiples of hop and mirrors the edges (Kaldi --snip-edges=false)"),
+    "pad_end": FieldSpec("bool", "with snip_edges: also emit the last partial frame, zero-padded (python_speech_features)"),
+    "preemphasis": FieldSpec("float", "pre-emphasis coefficient; 0 disables", low=0.0, high=1.0),
+    "preemphasis_scope": _choice("'frame': inside each frame after DC removal (Kaldi); 'signal': once over the whole signal before framing (python_speech_features)", "frame", "signal"),
+    "remove_dc": FieldSpec("bool", "subtract each frame's mean (Kaldi remove_dc_offset)"),
+    "dither": FieldSpec("float", "standard deviation of Gaussian dither added to each signal sample; 0 disables", low=0.0, high=None),
+    "seed": FieldSpec("int", "dither seed; the dither of a sample depends only on (seed, sample index)", low=0, high=2**64 - 1),
+    "power": FieldSpec("float", "exponent of the magnitude spectrum: 1 magnitude, 2 power", low=0.0, high=8.0, low_open=True),
+    "spectrum_norm": _choice("divide the spectrum by n_fft ('n_fft', python_speech_features' powspec) or not (None)", None, "n_fft", optional=True),
+    "n_mels": FieldSpec("int", "number of mel filters (<= n_fft//2 + 1)", low=1, high=4096),
+    "fmin": FieldSpec("float", "lowest filterbank frequency in Hz", low=0.0, high=None),
+    "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
+    "mel_scale": _choice("'htk': 2595 log10(1 + f/700); 'slaney': linear below 1 kHz, logarithmic above (librosa default)", "htk", "slaney"),
+    "mel_norm": _choice("None: peak 1; 'slaney': each filter divided by its width in Hz / 2 (librosa norm='slaney')", None, "slaney", optional=True),
+    "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
+    "log": _choice("'ln', 'log10', 'db' (10 log10, librosa power_to_db) or None", None, "ln", "log10", "db", optional=True),
+    "log_floor": FieldSpec("float", "values are floored here before the log (librosa amin)", low=0.0, high=None, low_open=True),
+    "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features)", "max", "zero"),
+    "top_db": FieldSpec("float", "with log='db': clip to (maximum over the whole signal) - top_db, as librosa; needs the whole signal, so Stream refuses it", low=0.0, high=None, low_open=True, optional=True),
+    "n_mfcc": FieldSpec("int", "cepstral coefficients kept (<= n_mels)", low=1, high=4096),
+    "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf) or None (scipy's unnormalised 2*sum)", "ortho", None, optional=True),
+    "lifter": FieldSpec("float", "cepstral lifter L: c_i *= 1 + (L/2) sin(pi i / L); 0 disables (Kaldi, psf use 22)", low=0.0, high=None),
+    "energy": _choice("log frame energy: 'replace_c0' (MFCC only; Kaldi/HTK/psf), 'append' (extra last static column) or None", None, "replace_c0", "append", optional=True),
+    "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
+    "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
+    "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every parameter of the feature pipeline, frozen and validated.
+
+    The defaults are a generic HTK/Kaldi-style front end at 16 kHz: 25 ms
+    frames every 10 ms, 512-point FFT, Hamming window, pre-emphasis 0.97,
+    40 mel filters, 13 MFCCs.  ``Config.preset(name)`` gives the convention of
+    librosa, Kaldi or python_speech_features.  ``docs/config.md`` describes
+    every field; ``FIELDS[name].describe()`` gives its accepted range.
+
+    Raises
+    ------
+    TypeError
+        A field has the wrong type (e.g. a float for ``n_fft``).
+    ValueError
+        A field is out of range, or fields contradict each other
+        (``frame_length > n_fft``, ``fmax > sample_rate / 2``, ...).  The
+        message names the field and the accepted range.
+
+    Examples
+    --------
+    >>> import fastfeat as ff
+    >>> cfg = ff.Config(n_mfcc=20, deltas=2)
+    >>> cfg.n_features
+    60
+    >>> ff.Config.preset("kaldi").window
+    'povey'
+    """
+
+    kind: str = "mfcc"
+    sample_rate: int = 16000
+    frame_length: int = 400
+    hop_length: int = 160
+    n_fft: int = 512
+    window: str = "hamming"
+    window_periodic: bool = False
+    center: bool = False
+    pad_mode: str = "constant"
+    snip_edges: bool = True
+    pad_end: bool = False
+    preemphasis: float = 0.97
+    preemphasis_scope: str = "frame"
+    remove_dc: bool = False
+    dither: float = 0.0
+    seed: int = 0
+    power: float = 2.0
+    spectrum_norm: str | None = None
+    n_mels: int = 40
+    fmin: float = 0.0
+    fmax: float | None = None
+    mel_scale: str = "htk"
+    mel_norm: str | None = None
+    mel_triangles: str = "mel"
+    log: str | None = "ln"
+    log_floor: float = 1e-10
+    log_floor_mode: str = "max"
+    top_db: float | None = None
+    n_mfcc: int = 13
+    dct_norm: str | None = "ortho"
+    lifter: float = 0.0
+    energy: str | None = None
+    energy_source: str = "raw"
+    deltas: int = 0
+    delta_width: int = 2
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            object.__setattr__(self, f.name, _check_field(f.name, value))
+        self._check_relations()
+
+    def _check_relations(self) -> None:
+        nyquist = self.sample_rate / 2
+        n_bins = self.n_fft // 2 + 1
+        if self.frame_length > self.n_fft:
+            raise ValueError(
+                f"frame_length={self.frame_length} is larger than n_fft={self.n_fft}; "
+                f"n_fft must be >= frame_length (the frame is zero-padded to n_fft)"
+            )
+        if self.n_mels > n_bins:
+            raise ValueError(
+                f"n_mels={self.n_mels} exceeds the {n_bins} FFT bins of n_fft={self.n_fft}; "
+                f"n_mels must be in [1, {n_bins}]"
+            )
+        fmax = self.fmax_hz
+        if fmax > nyquist:
+            raise ValueError(
+                f"fmax={self.fmax} Hz is above the Nyquist frequency {nyquist:g} Hz of "
+                f"sample_rate={self.sample_rate}; fmax must be in (fmin, {nyquist:g}] or None"
+            )
+        if not self.fmin < fmax:
+            raise ValueError(
+                f"fmin={self.fmin} Hz must be below fmax={fmax:g} Hz; fmin must be in [0, {fmax:g})"
+            )
+        if self.kind == "mfcc":
+            if self.log is None:
+                raise ValueError("log=None is not allowed with kind='mfcc': the cepstrum is the DCT of a log spectrum; use log='ln', 'log10' or 'db'")
+            if self.n_mfcc > self.n_mels:
+                raise ValueError(f"n_mfcc={self.n_mfcc} exceeds n_mels={self.n_mels}; n_mfcc must be in [1, {self.n_mels}]")
+        if self.energy == "replace_c0" and self.kind != "mfcc":
+            raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
+        if self.top_db is not None and self.log != "db":
+            raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
+        if self.pad_end and (self.center or not self.snip_edges):
+            raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
+
+    # ---- derived values -------------------------------------------------
+
+    @property
+    def fmax_hz(self) -> float:
+        """fmax in Hz, with None resolved to sample_rate / 2."""
+        return self.sample_rate / 2 if self.fmax is None else self.fmax
+
+    @property
+    def n_static(self) -> int:
+        """Columns before deltas: mfcc/logmel/power bins plus an appended energy."""
+        base = {"mfcc": self.n_mfcc, "logmel": self.n_mels, "power": self.n_fft // 2 + 1}[self.kind]
+        return base + (1 if self.energy == "append" else 0)
+
+    @property
+    def n_features(self) -> int:
+        """Columns of every output row: static features times (1 + deltas)."""
+        return self.n_static * (1 + self.deltas)
+
+    @property
+    def causal(self) -> bool:
+        """False when a frame depends on the whole signal (librosa's top_db)."""
+        return self.top_db is None
+
+    # ---- construction helpers -------------------------------------------
+
+    def replace(self, **changes: Any) -> "Config":
+        """A copy with some fields changed, validated again.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> ff.Config().replace(n_mfcc=20).n_mfcc
+        20
+        """
+        _check_names(changes)
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> "Config":
+        """The named convention, with ``overrides`` applied.
+
+        Parameters
+        ----------
+        name : {"default", "librosa", "kaldi", "python_speech_features"}
+            ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
+            own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
+            mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
+            kaldi-native-fbank's MfccOptions; ``"python_speech_features"`` is
+            python_speech_features.mfcc.  docs/presets.md has the details.
+        **overrides
+            Config fields to change, e.g. ``sample_rate=16000``.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> cfg = ff.Config.preset("librosa", sample_rate=16000)
+        >>> (cfg.n_fft, cfg.center, cfg.mel_scale)
+        (2048, True, 'slaney')
+        """
+        if name not in PRESETS:
+            raise ValueError(f"preset {name!r} is unknown; name must be one of {', '.join(map(repr, PRESETS))}")
+        _check_names(overrides)
+        return cls(**{**PRESETS[name], **overrides})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (JSON/TOML/HDF5-attribute friendly)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "Config":
+        """Build from a mapping of field names (unknown names are an error)."""
+        _check_names(values)
+        return cls(**values)
+
+
+def _check_names(values: Mapping[str, Any]) -> None:
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise TypeError(f"unknown Config field(s) {', '.join(unknown)}; valid fields: {', '.join(FIELDS)}")
+
+
+def _check_field(name: str, value: Any) -> Any:
+    spec = FIELDS[name]
+    if value is None:
+        if spec.optional:
+            return None
+        raise TypeError(f"{name}=None is not accepted; {name} must be {spec.describe()}")
+    if spec.kind == "choice":
+        if isinstance(value, str) and value in spec.choices:
+            return value
+        raise ValueError(f"{name}={value!r} is not valid; {name} must be {spec.describe()}")
+    if spec.kind == "bool":
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            return bool(value)
+        raise TypeError(f"{name}={value!r} must be {spec.describe()}")
+    if spec.kind == "int":
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise TypeError(f"{name}={value!r} must be {spec.describe()}")
+        value = int(value.__index__())
+    else:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+            raise TypeError(f"{name}={value!r} must be {spec.describe()}")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"{name}={value!r} is not finite; {name} must be {spec.describe()}")
+    too_low = spec.low is not None and (value <= spec.low if spec.low_open else value < spec.low)
+    too_high = spec.high is not None and (value >= spec.high if spec.high_open else value > spec.high)
+    if too_low or too_high:
+        raise ValueError(f"{name}={value!r} is out of range; {name} must be {spec.describe()}")
+    return value
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "librosa": dict(
+        sample_rate=22050, frame_length=2048, hop_length=512, n_fft=2048,
+        window="hann", window_periodic=True, center=True, pad_mode="constant",
+        preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
+        log="db", log_floor=1e-10, top_db=80.0, n_mfcc=20, dct_norm="ortho", lifter=0.0,
+    ),
+    "kaldi": dict(
+        sample_rate=16000, frame_length=400, hop_length=160, n_fft=512,
+        window="povey", window_periodic=False, center=False, snip_edges=True,
+        preemphasis=0.97, preemphasis_scope="frame", remove_dc=True, dither=3e-05,
+        power=2.0, n_mels=23, fmin=20.0, fmax=None, mel_scale="htk", mel_norm=None,
+        mel_triangles="mel", log="ln", log_floor=FLOAT32_EPS, n_mfcc=13, dct_norm="ortho",
+        lifter=22.0, energy="replace_c0", energy_source="raw",
+    ),
+    "python_speech_features": dict(
+        sample_rate=16000, frame_length=400, hop_length=160, n_fft=512,
+        window="rectangular", center=False, snip_edges=True, pad_end=True,
+        preemphasis=0.97, preemphasis_scope="signal", power=2.0, spectrum_norm="n_fft",
+        n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
+        log="ln", log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho", lifter=22.0,
+        energy="replace_c0", energy_source="spectrum",
+    ),
+}

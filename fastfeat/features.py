@@ -1,0 +1,292 @@
+"""Batch feature extraction: mfcc, logmel, power_spectrum, delta, Extractor.
+
+Every function returns float32, time-major (rows are frames, columns are
+features), C-contiguous arrays.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import _backend
+from .config import Config
+
+__all__ = ["Extractor", "mfcc", "logmel", "power_spectrum", "delta"]
+
+
+class Extractor:
+    """A reusable feature extractor: tables built once, GIL released while it runs.
+
+    Parameters
+    ----------
+    config : Config, optional
+        What to compute (``Config()`` when omitted).  ``config.kind`` selects
+        MFCC, log-mel or power spectrum; deltas, energy and log follow the
+        config.
+    threads : int, default 1
+        Threads used *within* one signal (OpenMP over blocks of frames).
+        ``map`` parallelises over signals instead.
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> ext = ff.Extractor(ff.Config(deltas=2))
+    >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    >>> ext(y).shape
+    (98, 39)
+    >>> [f.shape for f in ext.map([y, y[:8000]])]
+    [(98, 39), (48, 39)]
+    """
+
+    def __init__(self, config: Config | None = None, *, threads: int = 1) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads={threads!r} is not valid; threads must be an integer >= 1")
+        self._config = config
+        self._threads = threads
+        self._engine = _backend.engine_for(config)
+
+    @property
+    def config(self) -> Config:
+        """The (frozen) Config this extractor computes."""
+        return self._config
+
+    @property
+    def n_features(self) -> int:
+        """Columns of every output row."""
+        return self._engine.n_features
+
+    def n_frames(self, n_samples: int) -> int:
+        """Rows the output has for a signal of ``n_samples`` samples (0 if too short)."""
+        return int(self._engine.n_frames(int(n_samples)))
+
+    def __repr__(self) -> str:
+        return f"Extractor({self._config!r}, threads={self._threads})"
+
+    def __call__(self, y: np.ndarray, *, sr: int | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        """Features of one signal.
+
+        Parameters
+        ----------
+        y : np.ndarray [shape=(n_samples,)], float32 or float64
+            Mono signal at ``config.sample_rate``.  float64 is rounded to float32.
+        sr : int, optional
+            Sample rate of ``y``; when given it must equal ``config.sample_rate``.
+        out : np.ndarray [shape=(n_frames, n_features)], float32, optional
+            Buffer to write into (no allocation).
+
+        Returns
+        -------
+        np.ndarray [shape=(n_frames, n_features)], float32
+        """
+        return self._run(y, sr, out, "y")
+
+    def _run(self, y, sr, out, name):
+        cfg = self._config
+        x = _backend.check_signal(y, cfg, sr, name)
+        rows = self._engine.n_frames(x.shape[0])
+        if rows <= 0:
+            _backend.raise_status(5, -1, x, cfg, name)
+        if out is None:
+            out = np.empty((rows, self._engine.n_features), dtype=np.float32)
+        else:
+            _backend.check_out(out, (rows, self._engine.n_features))
+        status, bad = self._engine.extract(x, out, self._threads)
+        _backend.raise_status(status, bad, x, cfg, name)
+        return out
+
+    def map(self, signals: Iterable[np.ndarray], *, sr: int | None = None,
+            threads: int | None = None) -> list[np.ndarray]:
+        """Features of many signals, in parallel threads (the engine releases the GIL).
+
+        Parameters
+        ----------
+        signals : iterable of np.ndarray
+            Each as accepted by ``__call__``.
+        sr : int, optional
+            Sample rate of every signal (checked against the config).
+        threads : int, optional
+            Worker threads; all cores (``os.cpu_count()``) by default.
+
+        Returns
+        -------
+        list of np.ndarray, in input order.
+
+        Raises
+        ------
+        ValueError, TypeError
+            The first bad signal, named by its position (``signals[3] ...``);
+            every signal is checked before any work starts.
+        """
+        items = list(signals)
+        if threads is None:
+            threads = os.cpu_count() or 1
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads={threads!r} is not valid; threads must be an integer >= 1 or None")
+        checked = []
+        for i, y in enumerate(items):
+            name = f"signals[{i}]"
+            x = _backend.check_signal(y, self._config, sr, name)
+            if self._engine.n_frames(x.shape[0]) <= 0:
+                _backend.raise_status(5, -1, x, self._config, name)
+            checked.append(x)
+        if threads == 1 or len(checked) <= 1:
+            return [self._run(x, None, None, f"signals[{i}]") for i, x in enumerate(checked)]
+        with ThreadPoolExecutor(max_workers=min(threads, len(checked))) as pool:
+            futures = [pool.submit(self._run, x, None, None, f"signals[{i}]") for i, x in enumerate(checked)]
+            return [f.result() for f in futures]
+
+
+@functools.lru_cache(maxsize=64)
+def _extractor(config: Config | None, sr: int | None, kind: str) -> Extractor:
+    if config is None:
+        config = Config() if sr is None else Config(sample_rate=sr)
+    elif not isinstance(config, Config):
+        raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+    if config.kind != kind:
+        changes: dict = {"kind": kind}
+        if kind != "mfcc" and config.energy == "replace_c0":
+            changes["energy"] = None  # c0 does not exist outside the cepstrum
+        if kind == "power":
+            changes.update(log=None, top_db=None, deltas=0, energy=None)
+        config = config.replace(**changes)
+    return Extractor(config)
+
+
+def _extract(kind: str, y, sr, config) -> np.ndarray:
+    try:
+        ext = _extractor(config, sr, kind)
+    except TypeError as exc:
+        if "unhashable" in str(exc):
+            raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}") from None
+        raise
+    return ext(y, sr=sr)
+
+
+def mfcc(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+    """Mel-frequency cepstral coefficients, one row per frame.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n_samples,)], float32 or float64
+        Mono signal.
+    sr : int, optional
+        Its sample rate.  With ``config`` it must equal ``config.sample_rate``;
+        without, ``Config(sample_rate=sr)`` is used (``Config()`` if both are None).
+    config : Config, optional
+        The pipeline; its ``kind`` is taken as ``"mfcc"``.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames, config.n_features)], float32
+        ``n_mfcc`` coefficients (+ energy, deltas as configured) per frame.
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> y = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+    >>> ff.mfcc(y, sr=16000).shape
+    (98, 13)
+    >>> ff.mfcc(y, config=ff.Config.preset("kaldi")).shape
+    (98, 13)
+    """
+    return _extract("mfcc", y, sr, config)
+
+
+def logmel(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+    """Log mel filterbank energies ("fbank"), one row per frame.
+
+    ``config.kind`` is taken as ``"logmel"``; ``energy="replace_c0"`` (an MFCC
+    notion, set by the kaldi and python_speech_features presets) is dropped,
+    which is what Kaldi's ``compute-fbank-feats`` and ``psf.logfbank`` give.
+    ``config.log`` must not be None.
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames, n_mels [+1 energy] [x (1 + deltas)])], float32
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    >>> ff.logmel(y, sr=16000).shape
+    (98, 40)
+    """
+    if config is not None and isinstance(config, Config) and config.log is None:
+        raise ValueError("config.log=None gives a linear mel spectrum; logmel needs log='ln', 'log10' or 'db'")
+    return _extract("logmel", y, sr, config)
+
+
+def power_spectrum(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+    """Power (``power=2``) or magnitude (``power=1``) spectrum of each frame.
+
+    The linear spectrum: ``log``, ``top_db``, ``energy`` and ``deltas`` of the
+    config are ignored here (use ``Extractor(config.replace(kind="power"))``
+    for a log spectrogram).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_frames, n_fft // 2 + 1)], float32
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> y = np.ones(16000, dtype=np.float32)
+    >>> ff.power_spectrum(y, sr=16000).shape
+    (98, 257)
+    """
+    return _extract("power", y, sr, config)
+
+
+def delta(features: np.ndarray, order: int = 1, width: int = 2) -> np.ndarray:
+    """Regression deltas along time (rows), edge frames replicated (HTK, psf).
+
+    ``d[t] = sum_{k=1..width} k (c[t+k] - c[t-k]) / (2 sum_k k^2)``; order 2
+    is the delta of the delta.
+
+    Parameters
+    ----------
+    features : np.ndarray [shape=(n_frames, n_features)], float32 or float64
+        Time-major features (as returned by ``mfcc``).
+    order : {1, 2}
+    width : int in [1, 64]
+        Frames on each side (HTK's DELTAWINDOW; psf's ``N``).
+
+    Returns
+    -------
+    np.ndarray [shape=features.shape], float32
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> ramp = np.arange(10, dtype=np.float32)[:, None] * 3.0
+    >>> ff.delta(ramp)[2:8, 0].tolist()  # the slope, away from the edges
+    [3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    """
+    if isinstance(order, bool) or order not in (1, 2):
+        raise ValueError(f"order={order!r} is not valid; order must be 1 or 2")
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= 64:
+        raise ValueError(f"width={width!r} is not valid; width must be an integer in [1, 64]")
+    if not isinstance(features, np.ndarray):
+        raise TypeError(f"features must be a numpy.ndarray, got {type(features).__name__}")
+    if features.dtype not in (np.float32, np.float64):
+        raise TypeError(f"features has dtype {features.dtype}; features must be float32 or float64")
+    if features.ndim != 2:
+        raise ValueError(f"features must be 2-D (n_frames, n_features), got shape {features.shape}")
+    if not np.isfinite(features).all():
+        raise ValueError("features contains NaN or Inf")
+    x = np.ascontiguousarray(features, dtype=np.float32)
+    out = np.empty_like(x)
+    status = _backend._engine.delta(x, int(order), int(width), out)
+    if status != 0:
+        raise _backend._engine.EngineError(f"delta: C status {status}")
+    return out

@@ -1,0 +1,160 @@
+"""Stream: frame-by-frame features for low-latency apps, equal to batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _backend
+from .config import Config
+
+__all__ = ["Stream"]
+
+
+class Stream:
+    """Features of a signal that arrives in chunks, frame by frame.
+
+    ``concatenate([s.push(c) for c in chunks] + [s.flush()])`` equals
+    ``Extractor(config)(concatenate(chunks))`` for any chunking: the stream
+    runs the same C pipeline on the same samples, emitting each row as soon as
+    every sample it needs (and, with deltas, the ``latency_frames`` frames
+    after it) has arrived.
+
+    Parameters
+    ----------
+    config : Config, optional
+        Any causal Config (``Config()`` when omitted).  ``top_db`` is refused:
+        it clips against the loudest frame of the whole signal.
+
+    Notes
+    -----
+    One stream belongs to one thread at a time; create one per thread (they
+    share the extractor's tables).  The GIL is released while C runs.
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    >>> s = ff.Stream(ff.Config(deltas=2))
+    >>> rows = [s.push(y[i:i + 160]) for i in range(0, len(y), 160)]
+    >>> feats = np.concatenate(rows + [s.flush()])
+    >>> feats.shape
+    (98, 39)
+    >>> bool(np.allclose(feats, ff.Extractor(ff.Config(deltas=2))(y), atol=1e-4))
+    True
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if not config.causal:
+            raise ValueError(
+                f"top_db={config.top_db} clips every frame against the loudest frame of the whole "
+                "signal, so no frame can be emitted before the stream ends; Stream needs "
+                "top_db=None (the frame-local variant): config.replace(top_db=None)"
+            )
+        self._config = config
+        self._state = _backend.engine_for(config).stream()
+        self._n_features = self._state.n_features
+
+    @property
+    def config(self) -> Config:
+        """The Config this stream computes."""
+        return self._config
+
+    @property
+    def n_features(self) -> int:
+        """Columns of every row."""
+        return self._n_features
+
+    @property
+    def latency_frames(self) -> int:
+        """Frames of look-ahead the deltas need (``deltas * delta_width``)."""
+        return int(self._state.latency_frames)
+
+    @property
+    def latency_samples(self) -> int:
+        """Row ``t`` is out once ``t * hop_length + latency_samples`` samples were pushed.
+
+        That is the end of frame 0 (``frame_length`` samples, less the left
+        padding with ``center``) plus ``latency_frames`` hops.  (With
+        ``center=True`` and ``pad_mode="reflect"`` the first row may need one
+        sample more: the mirror of its left edge.)
+        """
+        c = self._config
+        if c.center:
+            start = -(c.n_fft // 2 - (c.n_fft - c.frame_length) // 2)
+        elif not c.snip_edges:
+            start = c.hop_length // 2 - c.frame_length // 2
+        else:
+            start = 0
+        return start + c.frame_length + self.latency_frames * c.hop_length
+
+    def frames_for(self, n_samples: int) -> int:
+        """Rows a push of ``n_samples`` samples would return now (for sizing ``out``)."""
+        return int(self._state.rows_for(int(n_samples)))
+
+    def _buffer(self, rows: int, out: np.ndarray | None) -> np.ndarray:
+        if out is None:
+            return np.empty((rows, self._n_features), dtype=np.float32)
+        if not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.ndim != 2:
+            raise TypeError(f"out must be a 2-D float32 numpy.ndarray (rows, {self._n_features})")
+        if out.shape[1] != self._n_features or out.shape[0] < rows:
+            raise ValueError(
+                f"out has shape {out.shape}; this call returns {rows} rows, so out must have "
+                f"shape (>= {rows}, {self._n_features}) (see Stream.frames_for)"
+            )
+        if not out.flags.c_contiguous or not out.flags.writeable:
+            raise ValueError("out must be C-contiguous and writeable")
+        return out
+
+    def push(self, samples: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Append samples; return the rows that became ready.
+
+        Parameters
+        ----------
+        samples : np.ndarray [shape=(n,)], float32 or float64
+            Any length, including 0.  float64 is rounded to float32.
+        out : np.ndarray [shape=(>= k, n_features)], float32, optional
+            Buffer for the rows; with it, a push in the steady state allocates
+            no array memory (the result is a view ``out[:k]``).
+
+        Returns
+        -------
+        np.ndarray [shape=(k, n_features)], float32, k >= 0
+
+        Raises
+        ------
+        TypeError, ValueError
+            Bad samples (dtype, 2-D, NaN/Inf) or a too-small ``out``.  A
+            rejected push leaves the stream exactly as it was.
+        RuntimeError
+            The stream was flushed; call ``reset()`` first.
+        """
+        x = _backend.check_signal(samples, self._config, None, "samples", allow_empty=True)
+        buf = self._buffer(self._state.rows_for(x.shape[0]), out)
+        status, k, bad = self._state.push(x, buf)
+        if status == 7:
+            raise RuntimeError("the stream was flushed; call reset() to start a new utterance")
+        _backend.raise_status(status, bad, x, self._config, "samples")
+        return buf[:k] if out is not None else buf
+
+    def flush(self, out: np.ndarray | None = None) -> np.ndarray:
+        """End of the utterance: return the rows still owed.
+
+        Those are the frames that needed the end of the signal (right padding,
+        the last partial frame, delta look-ahead), computed exactly as batch
+        computes them.  A signal too short for any frame gives 0 rows.  Call
+        ``reset()`` before pushing the next utterance.
+        """
+        buf = self._buffer(self._state.rows_for(-1), out)
+        status, k = self._state.flush(buf)
+        if status == 7:
+            raise RuntimeError("the stream was already flushed; call reset() to start a new utterance")
+        _backend.raise_status(status, -1, buf, self._config, "out")
+        return buf[:k] if out is not None else buf
+
+    def reset(self) -> None:
+        """Start a new utterance; tables and buffers are kept."""
+        self._state.reset()

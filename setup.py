@@ -1,0 +1,70 @@
+"""Build the one extension: fastfeat._engine = the Cython binding + csrc/*.c.
+
+Only a C compiler and the Python headers are needed (no system FFT library).
+Environment switches:
+  FASTFEAT_NATIVE=1      compile for this CPU (-march=native) instead of the
+                         portable build with runtime dispatch (target_clones)
+  FASTFEAT_NO_OPENMP=1   build without OpenMP even if the compiler has it
+  FASTFEAT_SANITIZE=1    AddressSanitizer + UBSan build (debugging)
+"""
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from glob import glob
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+BASE_FLAGS = ["-std=c99", "-O3", "-ffp-contract=fast", "-fno-math-errno"]
+
+
+def _compiler_accepts(flags):
+    """Compile and link a tiny OpenMP program with the build's C compiler."""
+    cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    cc = cc.split()
+    src = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel\n{n=omp_get_num_threads();}\nreturn n<1;}\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "probe.c")
+        with open(path, "w") as f:
+            f.write(src)
+        try:
+            res = subprocess.run(cc + flags + [path, "-o", os.path.join(tmp, "probe")],
+                                 capture_output=True, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return res.returncode == 0
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        compile_args = list(BASE_FLAGS)
+        link_args = []
+        if os.environ.get("FASTFEAT_NATIVE") == "1":
+            compile_args += ["-march=native", "-DFF_NO_CLONES"]
+        if os.environ.get("FASTFEAT_SANITIZE") == "1":
+            compile_args += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1"]
+            link_args += ["-fsanitize=address,undefined"]
+        if os.environ.get("FASTFEAT_NO_OPENMP") != "1" and _compiler_accepts(["-fopenmp"]):
+            compile_args.append("-fopenmp")
+            link_args.append("-fopenmp")
+        else:
+            sys.stderr.write("fastfeat: building without OpenMP\n")
+        for ext in self.extensions:
+            ext.extra_compile_args = compile_args
+            ext.extra_link_args = link_args
+        super().build_extensions()
+
+
+def _extensions():
+    from Cython.Build import cythonize
+
+    sources = ["fastfeat/_engine.pyx"] + sorted(glob("csrc/*.c"))
+    ext = Extension("fastfeat._engine", sources=sources, include_dirs=["csrc"],
+                    libraries=["m"])
+    return cythonize([ext], language_level=3)
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})
