@@ -21,13 +21,15 @@ ff_status ff_dct_table(const ff_config *c, float **table)
     return FF_OK;
 }
 
-static inline void dct_impl(const float *table, int32_t n_mfcc, int32_t n_mels,
-                            const float *mel, int lanes, float *cep)
+/* Written out in the dispatched function itself: loops inlined from a helper
+ * are not vectorised for the wider targets of target_clones (GCC 12). */
+FF_HOT void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,
+                         const float *mel, int lanes, float *cep)
 {
     int32_t k, m;
     int l;
     for (k = 0; k < n_mfcc; k++) {
-        float acc[FF_LANES];
+        float *acc = cep + (size_t)k * lanes;
         const float *row = table + (size_t)k * n_mels;
         for (l = 0; l < lanes; l++) acc[l] = 0.0f;
         for (m = 0; m < n_mels; m++) {
@@ -35,13 +37,5 @@ static inline void dct_impl(const float *table, int32_t n_mfcc, int32_t n_mels,
             const float *v = mel + (size_t)m * lanes;
             for (l = 0; l < lanes; l++) acc[l] += w * v[l];
         }
-        for (l = 0; l < lanes; l++) cep[(size_t)k * lanes + l] = acc[l];
     }
-}
-
-FF_HOT void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,
-                         const float *mel, int lanes, float *cep)
-{
-    if (lanes == FF_LANES) dct_impl(table, n_mfcc, n_mels, mel, FF_LANES, cep);
-    else dct_impl(table, n_mfcc, n_mels, mel, lanes, cep);
 }

@@ -130,7 +130,9 @@ done:
     return st;
 }
 
-static inline void mel_apply_impl(const ff_melbank *mb, const float *spec, int lanes, float *mel)
+/* Written out in the dispatched function itself: loops inlined from a helper
+ * are not vectorised for the wider targets of target_clones (GCC 12). */
+FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes, float *mel)
 {
     int32_t m, j;
     int l;
@@ -145,11 +147,4 @@ static inline void mel_apply_impl(const ff_melbank *mb, const float *spec, int l
             for (l = 0; l < lanes; l++) o[l] += wj * pj[l];
         }
     }
-}
-
-FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes, float *mel)
-{
-    /* A compile-time lane count lets the compiler keep a whole block in registers. */
-    if (lanes == FF_LANES) mel_apply_impl(mb, spec, FF_LANES, mel);
-    else mel_apply_impl(mb, spec, lanes, mel);
 }

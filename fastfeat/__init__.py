@@ -8,10 +8,11 @@
 
 from ._backend import backend
 from .config import Config
+from .io import load
 from .features import Extractor, delta, logmel, mfcc, power_spectrum
 from .stream import Stream
 
 __all__ = [
-    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "backend",
+    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "backend",
 ]
 __version__ = "0.1.0"

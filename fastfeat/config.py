@@ -343,3 +343,17 @@ PRESETS: dict[str, dict[str, Any]] = {
         energy="replace_c0", energy_source="spectrum",
     ),
 }
+
+
+def fields_markdown() -> str:
+    """The table of docs/config.md: every field, its default, range and meaning.
+
+    docs/config.md embeds this table verbatim (a test checks it), so the page
+    and the validation messages come from the same metadata.
+    """
+    defaults = Config()
+    lines = ["| field | default | accepts | meaning |", "| --- | --- | --- | --- |"]
+    for name, spec in FIELDS.items():
+        doc = spec.doc.replace("|", "\\|")
+        lines.append(f"| `{name}` | `{getattr(defaults, name)!r}` | {spec.describe()} | {doc} |")
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,6 @@ recognised by its values).
 
 from __future__ import annotations
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
@@ -61,6 +60,10 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
 def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc, **fields) -> Config:
     length = _round_half_up(winlen * samplerate)
     step = _round_half_up(winstep * samplerate)
+    if length > nfft:  # psf truncates the frame to nfft samples (with a warning); we refuse
+        raise ValueError(f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate); "
+                         f"python_speech_features would drop the frame's last {length - nfft} samples. "
+                         f"Pass nfft >= {length}")
     window, periodic = _window_name(winfunc, length)
     return Config(
         sample_rate=int(samplerate), frame_length=length, hop_length=step, n_fft=nfft,
@@ -79,11 +82,7 @@ def _signal(signal) -> np.ndarray:
     return np.ascontiguousarray(s)
 
 
-def _default_nfft(samplerate: float, winlen: float) -> int:
-    return 1 << max(0, math.ceil(math.log2(winlen * samplerate)))
-
-
-def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=26, nfft=None,
+def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=26, nfft=512,
          lowfreq=0, highfreq=None, preemph=0.97, ceplifter=22, appendEnergy=True,
          winfunc: Callable = _rectangular) -> np.ndarray:
     """``python_speech_features.mfcc``: shape (n_frames, numcep).
@@ -95,7 +94,6 @@ def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=
     >>> psf.mfcc(np.ones(1000), numcep=12, winfunc=np.hamming).shape
     (5, 12)
     """
-    nfft = nfft or _default_nfft(samplerate, winlen)
     cfg = _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc,
                   kind="mfcc", n_mfcc=numcep, lifter=ceplifter,
                   energy="replace_c0" if appendEnergy else None, energy_source="spectrum")

@@ -1,0 +1,6 @@
+"""``python -m fastfeat``: the ``fastfeat`` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
