@@ -18,14 +18,20 @@ from glob import glob
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-BASE_FLAGS = ["-std=c99", "-O3", "-ffp-contract=fast", "-fno-math-errno"]
+BASE_FLAGS = ["-std=c99", "-O3", "-ffp-contract=off", "-fno-math-errno"]
 
 
-def _compiler_accepts(flags):
-    """Compile and link a tiny OpenMP program with the build's C compiler."""
+OPENMP_PROBE = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel\n{n=omp_get_num_threads();}\nreturn n<1;}\n"
+CLONES_PROBE = (
+    '__attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))\n'
+    "int f(int x) { return x + 1; }\nint main(void) { return f(-1); }\n"
+)
+
+
+def _compiler_accepts(flags, src):
+    """Compile and link a tiny program with the build's C compiler."""
     cc = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
     cc = cc.split()
-    src = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel\n{n=omp_get_num_threads();}\nreturn n<1;}\n"
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "probe.c")
         with open(path, "w") as f:
@@ -44,10 +50,13 @@ class BuildExt(build_ext):
         link_args = []
         if os.environ.get("FASTFEAT_NATIVE") == "1":
             compile_args += ["-march=native", "-DFF_NO_CLONES"]
+        elif not _compiler_accepts(["-Werror"], CLONES_PROBE):
+            sys.stderr.write("fastfeat: compiler lacks target_clones(x86-64-v3/v4): baseline build\n")
+            compile_args.append("-DFF_NO_CLONES")
         if os.environ.get("FASTFEAT_SANITIZE") == "1":
             compile_args += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1"]
             link_args += ["-fsanitize=address,undefined"]
-        if os.environ.get("FASTFEAT_NO_OPENMP") != "1" and _compiler_accepts(["-fopenmp"]):
+        if os.environ.get("FASTFEAT_NO_OPENMP") != "1" and _compiler_accepts(["-fopenmp"], OPENMP_PROBE):
             compile_args.append("-fopenmp")
             link_args.append("-fopenmp")
         else:

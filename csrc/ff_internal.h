@@ -14,11 +14,14 @@
 #define FF_LANES 16
 
 /* Hot loops are compiled several times and picked at load time (x86-64 ifunc),
- * so the shipped build runs on any x86-64 and uses AVX2/FMA or AVX-512 where
- * present.  FASTFEAT_NATIVE builds (-march=native) need no clones. */
+ * so the shipped build runs on any x86-64 and uses AVX2+FMA (x86-64-v3) or
+ * AVX-512 (x86-64-v4) where present.  The psABI levels match any CPU with the
+ * features; "arch=haswell" etc. would match only those exact models.
+ * setup.py defines FF_NO_CLONES when the compiler lacks them (gcc < 12), and
+ * FASTFEAT_NATIVE builds (-march=native) need no clones. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__) && !defined(FF_NO_CLONES)
-#define FF_HOT __attribute__((target_clones("default", "arch=haswell", "arch=skylake-avx512")))
+#define FF_HOT __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define FF_HOT
 #endif
