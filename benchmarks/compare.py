@@ -5,6 +5,7 @@ Usage (from the repository root, with fastfeat built and importable)::
     python -m benchmarks.compare                 # full sizes: 1000 clips, 600 s signal
     python -m benchmarks.compare --quick         # 100 clips, 60 s signal, fewer repeats
     python -m benchmarks.compare --markdown results.md --png ratios.png
+    python -m benchmarks.compare --no-stream     # skip the streaming section
 
 Every number is taken in this one run on this machine with ``time.perf_counter``:
 each implementation is warmed up first (imports, plans, caches), then the
@@ -39,7 +40,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import peers
+from . import peers, stream_bench
 from .signals import SR, make_clips, make_long
 
 HEAVY_MODULES = ("scipy", "numba", "sklearn", "matplotlib", "torch", "soundfile", "pandas")
@@ -352,10 +353,10 @@ def _reference(rows: list[Row], group: str) -> Timing | None:
 
 
 def render(machine: dict, sizes: Sizes, clip_rows, long_rows, rows39, par_rows, imports, import_top,
-           elapsed: float) -> str:
+           elapsed: float, stream: "stream_bench.StreamResults | None" = None) -> str:
     v = machine["versions"]
     lines = [
-        "# fastfeat benchmark: batch MFCC vs peers",
+        "# fastfeat benchmark: batch and streaming MFCC vs peers",
         "",
         f"**Machine:** {machine['cpu']}, {machine['cores']} cores ({machine['usable_cores']} usable), "
         f"load average at start {machine['load']}; Python {machine['python']} on {machine['platform']}.",
@@ -414,6 +415,9 @@ def render(machine: dict, sizes: Sizes, clip_rows, long_rows, rows39, par_rows, 
                else f"{t.best:.3f} s")
         lines.append(f"| {r.name} | {per} | {t.median:.3f} s | {speed} | {audio / t.best:,.0f} |")
     lines.append("")
+
+    if stream is not None:
+        lines.append(stream_bench.render(stream, heading="##"))
 
     lines.extend(["## Import time (fresh interpreter, median of runs)", "",
                   "| module | import over `import numpy` (ms) | ratio / fastfeat | import + first 1 s MFCC (ms) "
@@ -493,6 +497,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--import-runs", type=int, metavar="N", help="fresh interpreters per import measurement")
     parser.add_argument("--blas-threads", type=int, default=1, metavar="N",
                         help="BLAS threads for the peers (default 1, like one fastfeat call)")
+    parser.add_argument("--no-stream", action="store_true",
+                        help="skip the streaming section (per-push latency, threads, allocation)")
     args = parser.parse_args(argv)
     for name in ("clips", "long_seconds", "import_runs", "blas_threads"):
         value = getattr(args, name)
@@ -530,11 +536,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows39 = measure_peers(("mfcc39",), clips, sizes.clip_repeats, sizes.budget, "39", args.blas_threads)
     _progress("parallel")
     par_rows = measure_parallel(clips, long, sizes)
+    stream = None
+    if not args.no_stream:
+        _progress("streaming")
+        stream = stream_bench.run(stream_bench.StreamSizes.quick() if args.quick else stream_bench.StreamSizes(),
+                                  progress=_progress)
     _progress("import time")
     imports, import_top = measure_imports(sizes.import_runs)
 
     md = render(machine, sizes, clip_rows, long_rows, rows39, par_rows, imports, import_top,
-                time.perf_counter() - start)
+                time.perf_counter() - start, stream)
     print(md)
     if args.markdown:
         Path(args.markdown).write_text(md, encoding="utf-8")

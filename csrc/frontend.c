@@ -69,6 +69,11 @@ FF_HOT void ff_preemph_frame(float *buf, int32_t len, int lanes, float coef)
 {
     int32_t i;
     int l;
+    if (lanes == 1) { /* one frame (a stream): run along the samples */
+        for (i = len - 1; i >= 1; i--) buf[i] -= coef * buf[i - 1];
+        buf[0] -= coef * buf[0];
+        return;
+    }
     for (i = len - 1; i >= 1; i--) {
         float *cur = buf + (size_t)i * lanes;
         const float *prev = cur - lanes;
@@ -81,6 +86,11 @@ FF_HOT void ff_window_apply(float *buf, const float *w, int32_t len, int32_t n_f
 {
     int32_t i;
     int l;
+    if (lanes == 1) {
+        for (i = 0; i < len; i++) buf[i] *= w[i];
+        memset(buf + len, 0, sizeof(float) * (size_t)(n_fft - len));
+        return;
+    }
     for (i = 0; i < len; i++) {
         float *row = buf + (size_t)i * lanes;
         const float wi = w[i];

@@ -136,6 +136,16 @@ FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes,
 {
     int32_t m, j;
     int l;
+    if (lanes == 1) { /* one frame: a short dot product per filter, same order */
+        for (m = 0; m < mb->n_mels; m++) {
+            const float *w = mb->weights + mb->offset[m];
+            const float *p = spec + mb->start[m];
+            float acc = 0.0f;
+            for (j = 0; j < mb->len[m]; j++) acc += w[j] * p[j];
+            mel[m] = acc;
+        }
+        return;
+    }
     for (m = 0; m < mb->n_mels; m++) {
         float *o = mel + (size_t)m * lanes;
         const float *w = mb->weights + mb->offset[m];

@@ -21,7 +21,7 @@ struct ff_extractor {
     float *window;
     ff_rfft *fft;
     ff_melbank mel;
-    float *dct;          /* n_mfcc x n_mels, lifter folded in */
+    float *dct;          /* ff_dct_table: both layouts, lifter folded in */
 };
 
 struct ff_workspace {

@@ -43,7 +43,8 @@ void ff_melbank_free(ff_melbank *mb);
 void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes, float *mel);
 
 /* ---- cepstrum.c ---- */
-/* DCT-II table (n_mfcc x n_mels) with the lifter folded into its rows. */
+/* DCT-II table with the lifter folded into its rows: n_mfcc x n_mels, then
+ * the same values n_mels x n_mfcc (used for single frames). */
 ff_status ff_dct_table(const ff_config *cfg, float **table);
 /* cep[c][l] = sum_m table[c][m] mel[m][l] */
 void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,

@@ -297,8 +297,8 @@ def _check_field(name: str, value: Any) -> Any:
             return value
         raise ValueError(f"{name}={value!r} is not valid; {name} must be {spec.describe()}")
     if spec.kind == "bool":
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
-            return bool(value)
+        if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+            return bool(value)  # Python or NumPy boolean
         raise TypeError(f"{name}={value!r} must be {spec.describe()}")
     if spec.kind == "int":
         if isinstance(value, bool) or not hasattr(value, "__index__"):

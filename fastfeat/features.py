@@ -272,7 +272,7 @@ def delta(features: np.ndarray, order: int = 1, width: int = 2) -> np.ndarray:
     >>> ff.delta(ramp)[2:8, 0].tolist()  # the slope, away from the edges
     [3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
     """
-    if isinstance(order, bool) or order not in (1, 2):
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order not in (1, 2):
         raise ValueError(f"order={order!r} is not valid; order must be 1 or 2")
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or not 1 <= width <= 64:
         raise ValueError(f"width={width!r} is not valid; width must be an integer in [1, 64]")

@@ -34,6 +34,11 @@ Per frame: gather (signal-scope pre-emphasis already applied) -> remove_dc ->
 raw energy -> frame pre-emphasis -> window (windowed energy) -> zero-pad to
 n_fft -> rfft -> |X|**power -> spectrum_norm (spectrum energy) -> mel ->
 log -> DCT -> lifter -> energy -> deltas.
+
+The field set of ``DEFAULT`` and the contents of ``PRESETS`` are kept equal to
+``fastfeat.Config`` / ``fastfeat.config.PRESETS`` (checked by
+``tests/test_engine_vs_model.py::test_model_fields_and_presets_match_fastfeat``),
+but written out here independently.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ __all__ = [
     "signal_preemphasis", "num_frames", "frame_indices", "frame_signal",
     "remove_dc", "frame_energy", "frame_preemphasis", "window_function",
     "apply_window", "power_spectrum", "hz_to_mel", "mel_to_hz",
-    "mel_filterbank", "apply_mel", "apply_log", "dct_matrix", "dct", "lifter",
+    "mel_filterbank", "apply_mel", "floor_for_log", "apply_log", "dct_matrix", "dct", "lifter",
     "delta", "add_deltas", "model_stages", "model_features", "n_features",
 ]
 
@@ -85,6 +90,7 @@ DEFAULT: dict = dict(
     mel_triangles="mel",
     log="ln",
     log_floor=1e-10,
+    log_floor_mode="max",
     top_db=None,
     n_mfcc=13,
     dct_norm="ortho",
@@ -105,6 +111,8 @@ def _preset(**overrides) -> dict:
 
 
 PRESETS: dict = {
+    # fastfeat.Config() itself
+    "default": _preset(),
     # librosa.feature.mfcc / melspectrogram defaults (librosa 0.11)
     "librosa": _preset(
         sample_rate=22050, frame_length=2048, hop_length=512, n_fft=2048,
@@ -132,8 +140,8 @@ PRESETS: dict = {
         preemphasis_scope="signal", remove_dc=False, power=2.0,
         spectrum_norm="n_fft", n_mels=26, fmin=0.0, fmax=None,
         mel_scale="htk", mel_norm=None, mel_triangles="bin", log="ln",
-        log_floor=FLOAT64_EPS, n_mfcc=13, dct_norm="ortho", lifter=22.0,
-        energy="replace_c0", energy_source="spectrum",
+        log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho",
+        lifter=22.0, energy="replace_c0", energy_source="spectrum",
     ),
 }
 
@@ -388,13 +396,29 @@ def apply_mel(spec: np.ndarray, cfg: dict) -> np.ndarray:
 # Stage 5: log
 # --------------------------------------------------------------------------
 
+def floor_for_log(x: np.ndarray, cfg: dict) -> np.ndarray:
+    """The values the log is taken of.
+
+    ``log_floor_mode="max"``: max(x, log_floor) (librosa amin, Kaldi);
+    ``"zero"``: only exact zeros become log_floor, smaller positive values are
+    kept (python_speech_features: ``numpy.where(x == 0, eps, x)``).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    mode = cfg["log_floor_mode"]
+    if mode == "max":
+        return np.maximum(x, cfg["log_floor"])
+    if mode == "zero":
+        return np.where(x == 0, cfg["log_floor"], x)
+    raise ValueError(f"unknown log_floor_mode {mode!r}")
+
+
 def apply_log(x: np.ndarray, cfg: dict, top_db: bool = True) -> np.ndarray:
-    """log(max(x, log_floor)); 'db' = 10 log10(...), then the top_db clip
+    """log of ``floor_for_log(x)``; 'db' = 10 log10(...), then the top_db clip
     against the maximum of the whole array (librosa power_to_db, ref=1)."""
     kind = cfg["log"]
     if kind is None:
         return np.array(x, dtype=np.float64)
-    xf = np.maximum(x, cfg["log_floor"])
+    xf = floor_for_log(x, cfg)
     if kind == "ln":
         return np.log(xf)
     if kind == "log10":

@@ -102,6 +102,78 @@ def short_signal(n: int) -> np.ndarray:
     return (0.1 * y).astype(np.float32)
 
 
+# ---------------------------------------------------------------- tolerances
+# Shared by test_presets.py and test_compat.py (fastfeat, float32, against a
+# reference library); the derivation is in test_presets.py's docstring.
+#
+# A linear mel energy computed in float32 is off by rounding noise that is
+# proportional to the loudest energies of its frame, so in the log domain
+#     tol = LOG_ATOL + R_NOISE * exp(below),  below = ln(frame max / value)
+# (nats; `unit` scales to dB).  `below` comes from the *reference* values.
+
+R_NOISE = 1e-5  # float32 noise of a mel energy relative to its frame's loudest band
+LOG_ATOL = 5e-5  # nats: float32 sum of up to ~100 weighted bins per band (<= 100 eps = 1.2e-5 relative), float32 log (2 ulp of |values| <= ~100 dB) and weights
+ENERGY_ATOL = 2e-4  # nats: log of a float32 sum of 400 squares (<= 5e-5 relative) + float32 log
+KNF_ATOL = 1e-4  # model vs kaldi_native_fbank: 1e-4 (1 + exp(below / 4)) (test_model_vs_references.py)
+DB = 10.0 / np.log(10.0)  # dB per nat
+
+OBSERVED: dict = {}  # key -> (max |diff| / tol, max |diff|), printed with FF_REPORT_TOL=1
+
+
+def log_tolerance(ref_log, unit: float = 1.0, knf_term: bool = False) -> np.ndarray:
+    """Per-value bound for log mel energies; ref_log in nats * unit, rows = frames."""
+    nats = np.asarray(ref_log, dtype=np.float64) / unit
+    below = np.minimum(nats.max(axis=1, keepdims=True) - nats, 700.0)
+    tol = LOG_ATOL + R_NOISE * np.exp(below)
+    if knf_term:
+        tol = tol + KNF_ATOL * (1.0 + np.exp(below / 4.0))
+    return tol * unit
+
+
+def mfcc_tolerance(tol_log, n_mfcc: int, lifter: float = 0.0, lifter_shift: int = 0,
+                   dct_norm: str | None = "ortho") -> np.ndarray:
+    """tol_log propagated through the DCT-II (scipy's norm) and the lifter
+    (1 + L/2 sin(pi (i + lifter_shift) / L); librosa uses shift 1), + 1e-5."""
+    import scipy.fft
+
+    n_mels = tol_log.shape[1]
+    D = scipy.fft.dct(np.eye(n_mels), type=2, norm=dct_norm, axis=0)[:n_mfcc]  # (n_mfcc, n_mels)
+    i = np.arange(n_mfcc) + lifter_shift
+    lift = 1.0 + (lifter / 2.0) * np.sin(np.pi * i / lifter) if lifter else np.ones(n_mfcc)
+    return tol_log @ np.abs(lift[:, None] * D).T + 1e-5
+
+
+def assert_within(ours, ref, tol, what: str = "", key: str | None = None) -> float:
+    """|ours - ref| <= tol elementwise (tol broadcast); returns max(|diff| / tol)."""
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    assert ours.shape == ref.shape, (what, ours.shape, ref.shape)
+    if ref.size == 0:
+        return 0.0
+    assert np.isfinite(ours).all() and np.isfinite(ref).all(), what
+    d = np.abs(ours - ref)
+    tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), d.shape)
+    bad = d > tol
+    if bad.any():
+        i = np.unravel_index(np.argmax(np.where(bad, d - tol, -np.inf)), d.shape)
+        pytest.fail(f"{what}: {bad.sum()}/{d.size} values outside the tolerance; worst at {i}: "
+                    f"fastfeat {ours[i]!r} reference {ref[i]!r} tol {tol[i]:.3g}; max |diff| {d.max():.3g}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(np.where(tol > 0, d / tol, 0.0).max())  # d == 0 wherever tol == 0
+    k = key or " ".join(what.split(" ")[:2])
+    old = OBSERVED.get(k, (0.0, 0.0))
+    OBSERVED[k] = (max(old[0], ratio), max(old[1], float(d.max())))
+    return ratio
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.environ.get("FF_REPORT_TOL") and OBSERVED:
+        terminalreporter.write_line("observed max |diff| / tolerance (and max |diff|):")
+        for k in sorted(OBSERVED):
+            r, d = OBSERVED[k]
+            terminalreporter.write_line(f"  {k:40s} {r:9.3g}  ({d:.3g})")
+
+
 # ---------------------------------------------------------------- fixtures
 
 @pytest.fixture

@@ -419,16 +419,20 @@ def test_signal_preemphasis_matches_psf(rng):
 
 def test_psf_replaces_exact_zeros_only():
     # psf: numpy.where(x == 0, eps, x) before the log, not max(x, eps).  A
-    # signal so quiet that mel energies fall in (0, eps) is floored by the
-    # model but not by psf; everywhere else they agree.
+    # signal so quiet that mel energies fall in (0, eps) keeps them with
+    # log_floor_mode="zero" (the psf preset), exactly as psf does; with
+    # log_floor_mode="max" they are floored and everything else agrees.
     y = 1e-10 * short_signal(4000).astype(np.float64)
     cfg = preset_config("python_speech_features", "logmel")
+    assert cfg["log_floor_mode"] == "zero"
     model, ref = M.model_features(y, cfg), ref_psf(y, cfg)
     floor = np.log(cfg["log_floor"])
     below = ref < floor
     assert below.any()
-    np.testing.assert_allclose(model[~below], ref[~below], atol=PSF_ATOL)
-    assert np.all(model[below] == floor)
+    np.testing.assert_allclose(model, ref, atol=PSF_ATOL)
+    model_max = M.model_features(y, dict(cfg, log_floor_mode="max"))
+    np.testing.assert_allclose(model_max[~below], ref[~below], atol=PSF_ATOL)
+    assert np.all(model_max[below] == floor)
 
 
 def test_librosa_lifter_index_is_shifted(speech):

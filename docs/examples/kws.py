@@ -153,10 +153,12 @@ def concatenate(clips: list[tuple[str, np.ndarray]], rng: np.random.Generator,
     return Recording(y.astype(np.float32), spans)
 
 
-def make_data(keyword: str, quick: bool, seed: int) -> tuple[Recording, Recording, str]:
+def make_data(keyword: str, quick: bool, seed: int, data: str = "auto") -> tuple[Recording, Recording, str]:
     rng = np.random.default_rng(seed)
     fillers = [w for w in FILLERS if w != keyword]
-    if espeak_binary():
+    if data == "espeak" and not espeak_binary():
+        sys.exit("--data espeak: espeak-ng is not installed (apt-get install espeak-ng)")
+    if data != "bundled" and espeak_binary():
         train_voices = TRAIN_VOICES[:6] if quick else TRAIN_VOICES
         test_voices = TEST_VOICES[:4] if quick else TEST_VOICES
         fill = fillers[:10] if quick else fillers
@@ -177,7 +179,8 @@ def make_data(keyword: str, quick: bool, seed: int) -> tuple[Recording, Recordin
                      f"install espeak-ng (apt-get install espeak-ng) to spot {keyword!r}")
         train = bundled_clips(keyword, rng, 6 if quick else 12, (14400, 16000, 17600))
         test = bundled_clips(keyword, rng, 2 if quick else 4, (15200, 16800))
-        source = ("espeak-ng not found: FALLBACK to the bundled clips (one speaker) with speed/gain/"
+        why = "--data bundled" if data == "bundled" else "espeak-ng not found"
+        source = (f"{why}: FALLBACK to the bundled clips (one speaker) with speed/gain/"
                   "noise/shift augmentation -- an easier test than held-out voices")
     return concatenate(train, rng), concatenate(test, rng), source
 
@@ -376,12 +379,14 @@ def main(argv=None) -> int:
     p.add_argument("--suppress-ms", type=float, default=1000.0, help="no new detection within this (1000)")
     p.add_argument("--classifier", choices=("auto", "mlp", "numpy"), default="auto",
                    help="auto: scikit-learn MLP if installed, else numpy softmax regression")
+    p.add_argument("--data", choices=("auto", "espeak", "bundled"), default="auto",
+                   help="auto: espeak-ng if installed, else the bundled clips (augmented)")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     keyword = args.keyword.strip().lower()
     t_start = time.perf_counter()
 
-    train_rec, test_rec, source = make_data(keyword, args.quick, args.seed)
+    train_rec, test_rec, source = make_data(keyword, args.quick, args.seed, args.data)
     print(f"data: {source}")
     print(f"      training recording {len(train_rec.y) / SR:.0f} s, test recording {len(test_rec.y) / SR:.0f} s "
           f"({sum(w == keyword for _, _, w in test_rec.spans)} x {keyword!r} among {len(test_rec.spans)} words)")

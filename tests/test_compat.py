@@ -1,0 +1,324 @@
+"""fastfeat.compat.{librosa,kaldi,psf}: the libraries' own signatures, their numbers.
+
+Each drop-in is called with the same keywords as the library it replaces and
+compared with that library, computed live.  Tolerances are those of
+test_presets.py (conftest.log_tolerance: float32 rounding noise relative to
+each frame's loudest band, propagated through the DCT); linear mel power is
+compared relative to each frame's loudest band (R_NOISE).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import (DB, ENERGY_ATOL, R_NOISE, assert_within, log_tolerance, mfcc_tolerance,
+                      synthetic_signal)
+
+import fastfeat as ff  # noqa: E402  (a broken build must fail loudly, not skip)
+import kaldi_native_fbank as knf  # noqa: E402  (test extra: must be installed, never skipped)
+import librosa  # noqa: E402
+import python_speech_features as psf  # noqa: E402
+from fastfeat.compat import kaldi as ck  # noqa: E402
+from fastfeat.compat import librosa as cl  # noqa: E402
+from fastfeat.compat import psf as cp  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def clips(speech):
+    return {"speech": speech["turn_left"], "chirp": synthetic_signal("chirp"),
+            "clipped": synthetic_signal("clipped_sine"), "silence_tail": speech["yes"]}
+
+
+def _lr(fn, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(**kw)
+
+
+# ---------------------------------------------------------------- librosa
+
+LIBROSA_KW = [
+    dict(),
+    dict(n_mfcc=13, lifter=22),                       # librosa's lifter (index i + 1)
+    dict(htk=True, n_mels=40, fmin=20.0, fmax=7600.0),
+    dict(n_fft=512, win_length=400, hop_length=160),  # window shorter than the FFT
+    dict(n_fft=1024, hop_length=256, window="hamming", center=False),
+    dict(n_fft=512, pad_mode="reflect", n_mels=64, top_db=None),
+    dict(power=1.0, mel_norm=None, n_mels=40, n_fft=1024),
+    dict(norm=None, n_mfcc=20, n_mels=40, n_fft=512, hop_length=128),
+]
+
+
+def librosa_mfcc_ref(y, sr, kw):
+    """librosa.feature.mfcc with kw, spelled out so that top_db (a compat-only
+    keyword: librosa.feature.mfcc always uses power_to_db's top_db=80) can be
+    passed; returns (mfcc (n_mfcc, frames), log-mel in dB (frames, n_mels))."""
+    kw = dict(kw)
+    top_db = kw.pop("top_db", 80.0)
+    mfcc_kw = {k: kw.pop(k) for k in ("n_mfcc", "lifter", "norm") if k in kw}
+    kw["norm"] = kw.pop("mel_norm", "slaney")
+    S = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=sr, **kw)
+    db = librosa.power_to_db(S, top_db=top_db)
+    return librosa.feature.mfcc(S=db, **mfcc_kw), db.T
+
+
+@pytest.mark.parametrize("kw", LIBROSA_KW, ids=[",".join(k) or "defaults" for k in LIBROSA_KW])
+def test_librosa_mfcc(clips, kw):
+    sr = 16000
+    for name, y in clips.items():
+        ref, db = librosa_mfcc_ref(y, sr, kw)
+        if "top_db" not in kw:  # the spelled-out path is librosa.feature.mfcc(y=...) itself
+            direct = _lr(librosa.feature.mfcc, y=y.astype(np.float64), sr=sr, **kw)
+            np.testing.assert_allclose(direct, ref, rtol=0, atol=1e-9)
+        ours = cl.mfcc(y=y, sr=sr, **kw)
+        assert ours.shape == ref.shape and ours.dtype == np.float32  # (n_mfcc, n_frames)
+        tol = mfcc_tolerance(log_tolerance(db, unit=DB), ref.shape[0], kw.get("lifter", 0), lifter_shift=1,
+                             dct_norm=kw.get("norm", "ortho"))
+        assert_within(ours.T, ref.T, tol, f"compat.librosa.mfcc {name} {kw}", key=f"compat.librosa.mfcc {kw}")
+
+
+@pytest.mark.parametrize("kw", [
+    dict(),
+    dict(htk=True, norm=None, n_mels=40),
+    dict(n_fft=512, win_length=256, hop_length=128, n_mels=40, fmin=100.0, fmax=4000.0),
+    dict(n_fft=400, hop_length=160, power=1.0, center=False, window="hamming", n_mels=40),
+    dict(n_fft=512, pad_mode="edge", n_mels=32),
+])
+def test_librosa_melspectrogram(clips, kw):
+    sr = 16000
+    for name, y in clips.items():
+        ref = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=sr, **kw)
+        ours = cl.melspectrogram(y=y, sr=sr, **kw)
+        assert ours.shape == ref.shape and ours.dtype == np.float32 and ours.flags.c_contiguous
+        # linear power: float32 noise relative to each frame's loudest FFT
+        # bin (which may lie outside [fmin, fmax]) summed by the filter's
+        # weights, plus float32 rounding of the value itself (mel basis, sums)
+        stft_kw = {k: kw[k] for k in ("n_fft", "hop_length", "win_length", "center", "pad_mode") if k in kw}
+        stft_kw["window"] = kw.get("window", "hann")
+        stft_kw["hop_length"] = kw.get("hop_length", 512)  # melspectrogram's default, not stft's
+        spec = np.abs(librosa.stft(y.astype(np.float64), **stft_kw)) ** kw.get("power", 2.0)
+        fb = librosa.filters.mel(sr=sr, n_fft=kw.get("n_fft", 2048), n_mels=kw.get("n_mels", 128),
+                                 fmin=kw.get("fmin", 0.0), fmax=kw.get("fmax"), htk=kw.get("htk", False),
+                                 norm=kw.get("norm", "slaney"), dtype=np.float64)
+        tol = R_NOISE * fb.sum(axis=1, keepdims=True) * spec.max(axis=0, keepdims=True) + 1e-5 * ref
+        assert_within(ours, ref, tol, f"compat.librosa.melspectrogram {name}")
+
+
+def test_librosa_power_to_db(rng):
+    S = np.abs(rng.standard_normal((20, 30))) ** 2
+    S[0, :5] = 0.0
+    for kw in (dict(), dict(ref=np.max), dict(ref=2.0, amin=1e-5, top_db=None), dict(top_db=20.0),
+               dict(ref=np.median, amin=1e-3)):
+        np.testing.assert_allclose(cl.power_to_db(S, **kw), librosa.power_to_db(S, **kw), rtol=1e-12, atol=1e-12)
+    Sc = rng.standard_normal((4, 5)) + 1j * rng.standard_normal((4, 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # librosa warns that it discards the phase
+        np.testing.assert_allclose(cl.power_to_db(Sc), librosa.power_to_db(Sc), rtol=1e-12, atol=1e-12)
+
+
+def test_librosa_defaults_are_librosas(clips):
+    # 22050 Hz, n_fft 2048, hop 512, 128 mels, 20 MFCC: same shapes with no keywords
+    y = clips["speech"]
+    assert cl.mfcc(y=y).shape == librosa.feature.mfcc(y=y.astype(np.float64)).shape
+    assert cl.melspectrogram(y=y).shape == librosa.feature.melspectrogram(y=y.astype(np.float64)).shape
+
+
+def test_librosa_unsupported_options(clips):
+    y = clips["speech"]
+    with pytest.raises(ValueError, match=r"dct_type=3 is not supported; dct_type must be 2"):
+        cl.mfcc(y=y, sr=16000, dct_type=3)
+    with pytest.raises(ValueError, match=r"S= is not supported"):
+        cl.mfcc(S=np.ones((128, 10)), sr=16000)
+    with pytest.raises(ValueError, match=r"S= is not supported"):
+        cl.melspectrogram(S=np.ones((1025, 10)), sr=16000)
+    with pytest.raises(ValueError, match=r"window='kaiser' is not supported; window must be one of"):
+        cl.melspectrogram(y=y, sr=16000, window="kaiser")
+    with pytest.raises(ValueError, match=r"(?s)window=.* is not supported"):
+        cl.mfcc(y=y, sr=16000, window=np.hanning(2048))
+    with pytest.raises(ValueError, match=r"norm='l2' is not supported; norm must be 'slaney' or None"):
+        cl.melspectrogram(y=y, sr=16000, norm="l2")
+    with pytest.raises(ValueError, match=r"y is required"):
+        cl.mfcc(sr=16000)
+    with pytest.raises(ValueError, match=r"lifter=-1 must be >= 0"):
+        cl.mfcc(y=y, sr=16000, lifter=-1)
+    with pytest.raises(ValueError, match=r"amin=0 must be strictly positive"):
+        cl.power_to_db(np.ones(3), amin=0)
+
+
+# ---------------------------------------------------------------- kaldi
+
+def knf_run(y, kind, num_ceps=13, **opts):
+    """knf with option names; frame options and mel options routed to their structs."""
+    o = knf.MfccOptions() if kind == "mfcc" else knf.FbankOptions()
+    o.frame_opts.dither = 0.0
+    frame_keys = {"frame_length": "frame_length_ms", "frame_shift": "frame_shift_ms",
+                  "snip_edges": "snip_edges", "window_type": "window_type",
+                  "preemphasis_coefficient": "preemph_coeff", "remove_dc_offset": "remove_dc_offset",
+                  "round_to_power_of_two": "round_to_power_of_two"}
+    mel_keys = {"num_mel_bins": "num_bins", "low_freq": "low_freq", "high_freq": "high_freq"}
+    for k, v in opts.items():
+        if k in frame_keys:
+            setattr(o.frame_opts, frame_keys[k], v)
+        elif k in mel_keys:
+            setattr(o.mel_opts, mel_keys[k], v)
+        elif k == "cepstral_lifter":
+            o.cepstral_lifter = v
+        else:
+            setattr(o, k, v)
+    if kind == "mfcc":
+        o.num_ceps = num_ceps
+    comp = knf.OnlineMfcc(o) if kind == "mfcc" else knf.OnlineFbank(o)
+    comp.accept_waveform(16000, y.astype(np.float64).tolist())
+    comp.input_finished()
+    return np.array([comp.get_frame(i) for i in range(comp.num_frames_ready)], dtype=np.float64)
+
+
+KALDI_OPTS = [
+    dict(),
+    dict(num_mel_bins=40),
+    dict(frame_length=20.0, frame_shift=10.0),
+    dict(snip_edges=False),
+    dict(high_freq=-400.0, low_freq=60.0),
+    dict(window_type="hamming"),
+    dict(window_type="hanning", preemphasis_coefficient=0.0, remove_dc_offset=False),
+    dict(round_to_power_of_two=False, frame_length=25.0),
+]
+
+
+@pytest.mark.parametrize("use_energy", [False, True])
+@pytest.mark.parametrize("opts", KALDI_OPTS, ids=[",".join(o) or "defaults" for o in KALDI_OPTS])
+def test_kaldi_fbank(clips, opts, use_energy):
+    for name, y in clips.items():
+        ref = knf_run(y, "fbank", use_energy=use_energy, **opts)
+        ours = ck.fbank(y, use_energy=use_energy, **opts)
+        assert ours.shape == ref.shape and ours.dtype == np.float32
+        bands = ref[:, 1:] if use_energy else ref
+        tol = log_tolerance(bands, knf_term=True)
+        if use_energy:  # Kaldi puts the log energy first
+            tol = np.hstack([np.full((len(ref), 1), ENERGY_ATOL), tol])
+        assert_within(ours, ref, tol, f"compat.kaldi.fbank {name} {opts}")
+
+
+@pytest.mark.parametrize("opts", KALDI_OPTS + [dict(num_ceps=20, num_mel_bins=40, cepstral_lifter=0.0),
+                                               dict(use_energy=False), dict(raw_energy=False)],
+                         ids=[",".join(o) or "defaults" for o in KALDI_OPTS] + ["ceps20", "no-energy", "windowed-energy"])
+def test_kaldi_mfcc(clips, opts):
+    for name, y in clips.items():
+        ref = knf_run(y, "mfcc", **opts)
+        ours = ck.mfcc(y, **opts)
+        assert ours.shape == ref.shape and ours.dtype == np.float32
+        fb_opts = {k: v for k, v in opts.items() if k not in ("num_ceps", "cepstral_lifter", "use_energy", "raw_energy")}
+        bands = knf_run(y, "fbank", **fb_opts)
+        tol = mfcc_tolerance(log_tolerance(bands, knf_term=True), ref.shape[1], opts.get("cepstral_lifter", 22.0))
+        if opts.get("use_energy", True):
+            tol[:, 0] = ENERGY_ATOL
+        assert_within(ours, ref, tol, f"compat.kaldi.mfcc {name} {opts}")
+
+
+def test_kaldi_energy_floor_and_subtract_mean(clips):
+    y = clips["silence_tail"]
+    ref = knf_run(y, "mfcc", energy_floor=1.0)
+    ours = ck.mfcc(y, energy_floor=1.0)
+    assert ours[:, 0].min() >= 0.0 and (ref[:, 0] == 0.0).any()
+    np.testing.assert_allclose(ours[:, 0], ref[:, 0], atol=ENERGY_ATOL)
+    plain = ck.fbank(y)
+    np.testing.assert_allclose(ck.fbank(y, subtract_mean=True), plain - plain.mean(axis=0), atol=1e-5)
+
+
+def test_kaldi_unsupported_options(clips):
+    y = clips["speech"]
+    with pytest.raises(ValueError, match=r"htk_compat=True is not supported"):
+        ck.mfcc(y, htk_compat=True)
+    with pytest.raises(ValueError, match=r"blackman_coeff=0.5 is not supported"):
+        ck.fbank(y, blackman_coeff=0.5)
+    with pytest.raises(ValueError, match=r"window_type='sine' is not valid; window_type must be one of"):
+        ck.fbank(y, window_type="sine")
+    with pytest.raises(ValueError, match=r"sample_frequency=16000.5 must be a positive whole number"):
+        ck.fbank(y, sample_frequency=16000.5)
+    with pytest.raises(ValueError, match=r"frame_length=0.01 ms .* must each cover at least one sample"):
+        ck.fbank(y, frame_length=0.01)
+    with pytest.raises(ValueError, match=r"energy_floor=-1.0 must be >= 0"):
+        ck.mfcc(y, energy_floor=-1.0)
+
+
+# ---------------------------------------------------------------- python_speech_features
+
+def psf_logfbank(y, sr, **kw):
+    """psf.logfbank; the PyPI release (0.6) has no winfunc there, so with a
+    winfunc it is spelled out as logfbank does it: log(fbank(...)[0])."""
+    if "winfunc" in kw:
+        return np.log(psf.fbank(y, sr, **kw)[0])
+    return psf.logfbank(y, sr, **kw)
+
+
+PSF_KW = [
+    dict(),
+    dict(winfunc=np.hamming),
+    dict(nfilt=40, nfft=1024),
+    dict(highfreq=0),  # psf: `highfreq or samplerate/2`, i.e. Nyquist
+    dict(lowfreq=100, highfreq=7000, preemph=0.0),
+    dict(winlen=0.02, winstep=0.015),
+]
+
+
+@pytest.mark.parametrize("kw", PSF_KW, ids=[",".join(k) or "defaults" for k in PSF_KW])
+def test_psf_logfbank(clips, kw):
+    for name, y in clips.items():
+        y64 = y.astype(np.float64)
+        ref = psf_logfbank(y64, 16000, **kw)
+        ours = cp.logfbank(y64, 16000, **kw)
+        assert ours.shape == ref.shape and ours.dtype == np.float32
+        assert_within(ours, ref, log_tolerance(ref), f"compat.psf.logfbank {name} {kw}")
+
+
+@pytest.mark.parametrize("kw", PSF_KW + [dict(appendEnergy=False), dict(numcep=20, nfilt=40, ceplifter=0),
+                                         dict(winfunc=np.hamming, nfilt=40, nfft=1024, appendEnergy=False)],
+                         ids=[",".join(k) or "defaults" for k in PSF_KW] + ["noenergy", "ceps20", "combo"])
+def test_psf_mfcc(clips, kw):
+    for name, y in clips.items():
+        y64 = y.astype(np.float64)
+        ref = psf.mfcc(y64, 16000, **kw)
+        ours = cp.mfcc(y64, 16000, **kw)
+        assert ours.shape == ref.shape and ours.dtype == np.float32
+        fb_kw = {k: v for k, v in kw.items() if k not in ("numcep", "ceplifter", "appendEnergy")}
+        if "nfft" not in fb_kw:  # psf.mfcc picks nfft from winlen; logfbank defaults to 512
+            fb_kw["nfft"] = 1 << int(np.ceil(np.log2(kw.get("winlen", 0.025) * 16000)))
+        bands = psf_logfbank(y64, 16000, **fb_kw)
+        tol = mfcc_tolerance(log_tolerance(bands), ref.shape[1], kw.get("ceplifter", 22))
+        if kw.get("appendEnergy", True):
+            tol[:, 0] = log_tolerance(ref[:, :1])[:, 0] + ENERGY_ATOL
+        assert_within(ours, ref, tol, f"compat.psf.mfcc {name} {kw}")
+
+
+def test_psf_delta(clips):
+    f = psf.mfcc(clips["speech"].astype(np.float64), 16000)
+    for N in (1, 2, 4):
+        ours = cp.delta(f, N)
+        assert ours.shape == f.shape
+        np.testing.assert_allclose(ours, psf.delta(f, N), rtol=0, atol=4e-7 * np.abs(f).max())
+
+
+def test_psf_integer_input_is_used_unscaled(clips):
+    # psf computes on the raw integer values; the drop-in does the same
+    y16 = (clips["speech"] * 32767).astype(np.int16)
+    ref = psf.mfcc(y16, 16000)
+    ours = cp.mfcc(y16, 16000)
+    bands = psf.logfbank(y16, 16000)
+    tol = mfcc_tolerance(log_tolerance(bands), 13, 22)
+    tol[:, 0] = log_tolerance(ref[:, :1])[:, 0] + ENERGY_ATOL
+    assert_within(ours, ref, tol, "compat.psf.mfcc int16")
+
+
+def test_psf_unsupported_options(clips):
+    y = clips["speech"]
+    with pytest.raises(ValueError, match=r"winfunc is not one of the windows fastfeat implements"):
+        cp.mfcc(y, winfunc=lambda n: np.kaiser(n, 5.0))
+    with pytest.raises(ValueError, match=r"winfunc\(400\) returned shape \(200,\)"):
+        cp.logfbank(y, winfunc=lambda n: np.ones(n // 2))
+    with pytest.raises(ValueError, match=r"N=0 must be an integer >= 1"):
+        cp.delta(np.ones((5, 3)), 0)
+    with pytest.raises(ValueError, match=r"N=1.5 must be an integer >= 1"):
+        cp.delta(np.ones((5, 3)), 1.5)
