@@ -7,6 +7,7 @@ features), C-contiguous arrays.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
@@ -88,6 +89,18 @@ class Extractor:
         -------
         np.ndarray [shape=(n_frames, n_features)], float32
         """
+        if sr is None or sr == self._config.sample_rate:
+            # Fast path for a C-contiguous 1-D float32 array (the binding's typed
+            # memoryview accepts nothing else); anything unusual, and every
+            # error, goes through _run's checks, which name the parameter.
+            try:
+                rows = self._engine.n_frames(len(y))
+                shape = (rows, self._engine.n_features)
+                buf = np.empty(shape, np.float32) if out is None else out
+                if rows > 0 and buf.shape == shape and self._engine.extract(y, buf, self._threads)[0] == 0:
+                    return buf
+            except (TypeError, ValueError, AttributeError, BufferError):
+                pass
         return self._run(y, sr, out, "y")
 
     def _run(self, y, sr, out, name):
@@ -139,11 +152,30 @@ class Extractor:
             if self._engine.n_frames(x.shape[0]) <= 0:
                 _backend.raise_status(5, -1, x, self._config, name)
             checked.append(x)
-        if threads == 1 or len(checked) <= 1:
-            return [self._run(x, None, None, f"signals[{i}]") for i, x in enumerate(checked)]
-        with ThreadPoolExecutor(max_workers=min(threads, len(checked))) as pool:
-            futures = [pool.submit(self._run, x, None, None, f"signals[{i}]") for i, x in enumerate(checked)]
-            return [f.result() for f in futures]
+        results: list = [None] * len(checked)
+        counter = itertools.count()  # next() is atomic under the GIL
+
+        def work() -> None:
+            # Each worker pulls the next signal until none is left: one task per
+            # thread, not per signal, so short clips are not dominated by the
+            # executor's per-task cost.  The engine releases the GIL in C.
+            for i in iter(counter.__next__, None):
+                if i >= len(checked):
+                    return
+                x = checked[i]
+                buf = np.empty((self._engine.n_frames(x.shape[0]), self._engine.n_features), np.float32)
+                status, bad = self._engine.extract(x, buf, 1)
+                _backend.raise_status(status, bad, x, self._config, f"signals[{i}]")
+                results[i] = buf
+
+        n_workers = min(threads, len(checked))
+        if n_workers <= 1:
+            work()
+        else:
+            with ThreadPoolExecutor(max_workers=n_workers) as pool:
+                for f in [pool.submit(work) for _ in range(n_workers)]:
+                    f.result()
+        return results
 
 
 @functools.lru_cache(maxsize=64)

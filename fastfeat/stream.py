@@ -132,6 +132,21 @@ class Stream:
         RuntimeError
             The stream was flushed; call ``reset()`` first.
         """
+        # Fast path for a C-contiguous 1-D float32 array and a fitting `out`
+        # (the binding's typed memoryviews accept nothing else); anything
+        # unusual, and every error, goes through _push_checked, which names
+        # the parameter.  A failed fast path changed nothing.
+        try:
+            rows = self._state.rows_for(len(samples))
+            buf = np.empty((rows, self._n_features), np.float32) if out is None else out
+            status, k, _ = self._state.push(samples, buf)
+            if status == 0:
+                return buf if out is None else buf[:k]
+        except (TypeError, ValueError, AttributeError, BufferError):
+            pass
+        return self._push_checked(samples, out)
+
+    def _push_checked(self, samples, out):
         x = _backend.check_signal(samples, self._config, None, "samples", allow_empty=True)
         buf = self._buffer(self._state.rows_for(x.shape[0]), out)
         status, k, bad = self._state.push(x, buf)
