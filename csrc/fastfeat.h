@@ -140,6 +140,23 @@ ff_status ff_extract(const ff_extractor *ext, ff_workspace *ws,
                      int n_threads, int64_t *bad_index);
 
 /*
+ * ff_extract in two halves around an FFT computed elsewhere (e.g. pyFFTW):
+ * ff_extract_frames writes every frame as the FFT would see it (rows x n_fft:
+ * gathered, DC removed, pre-emphasised, windowed, zero-padded) and, when the
+ * energy comes from the raw or windowed frame, that energy (linear) in
+ * energy[f] (may be NULL otherwise); ff_extract_from_fft takes the forward
+ * real FFT of those frames (n_frames rows of n_fft/2 + 1 interleaved re, im
+ * pairs) and the energies, and finishes the pipeline (spectrum, mel, log,
+ * top_db, DCT, energy, deltas) into out exactly as ff_extract does.
+ */
+ff_status ff_extract_frames(const ff_extractor *ext, ff_workspace *ws, const float *x,
+                            int64_t n, float *frames, float *energy, int64_t rows,
+                            int64_t *bad_index);
+ff_status ff_extract_from_fft(const ff_extractor *ext, ff_workspace *ws, const float *fft,
+                              const float *energy, int64_t n_frames, float *out,
+                              int64_t out_rows, int n_threads);
+
+/*
  * Delta regression along time (HTK/psf convention, edge frames replicated):
  * d[t] = sum_{k=1..width} k (c[t+k] - c[t-k]) / (2 sum_{k=1..width} k^2).
  * in: rows x cols (row stride in_stride), out: rows x cols (stride out_stride);

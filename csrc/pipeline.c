@@ -166,14 +166,13 @@ static void gather(const ff_config *c, const ff_source *s, int64_t f0, int lanes
 
 /* ---- the block pipeline -------------------------------------------------- */
 
-float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
-                      int64_t f0, int lanes)
+/* Samples to windowed, zero-padded frames in w->frame; raw or windowed
+ * energy (linear) in w->energy. */
+static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_source *src,
+                         int64_t f0, int lanes)
 {
     const ff_config *c = &e->cfg;
     const int want_energy = c->energy != FF_ENERGY_NONE;
-    float *spec;
-    int32_t n_spec;
-
     gather(c, src, f0, lanes, w->frame);
     if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
     if (want_energy && c->energy_source == FF_ESRC_RAW)
@@ -183,7 +182,15 @@ float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *s
     ff_window_apply(w->frame, e->window, c->frame_length, c->n_fft, lanes);
     if (want_energy && c->energy_source == FF_ESRC_WINDOWED)
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
-    ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
+}
+
+/* FFT bins in w->re / w->im to logged mel (or power) values; returns them. */
+static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes)
+{
+    const ff_config *c = &e->cfg;
+    const int want_energy = c->energy != FF_ENERGY_NONE;
+    float *spec;
+    int32_t n_spec;
     ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
                 want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
     if (c->kind == FF_KIND_POWER) {
@@ -197,6 +204,14 @@ float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *s
     ff_log_apply(spec, (int64_t)n_spec * lanes, c->log, c->log_floor, c->log_floor_mode);
     if (want_energy) ff_log_apply(w->energy, lanes, c->log, c->log_floor, c->log_floor_mode);
     return spec;
+}
+
+float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
+                      int64_t f0, int lanes)
+{
+    block_frames(e, w, src, f0, lanes);
+    ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
+    return block_spectrum(e, w, lanes);
 }
 
 void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lanes,
@@ -245,16 +260,41 @@ FF_HOT int64_t ff_first_nonfinite(const float *x, int64_t n)
     return -1;
 }
 
+/* What a batch pass reads: the signal, or an FFT computed elsewhere
+ * (interleaved re/im rows of n_bins, plus the linear raw/windowed energy). */
+typedef struct {
+    const ff_source *src;
+    const float *fft;
+    const float *energy;
+} ff_input;
+
+static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, int64_t f0,
+                    int lanes)
+{
+    int64_t k;
+    int l;
+    if (!in->fft) return ff_block_front(e, w, in->src, f0, lanes);
+    for (l = 0; l < lanes; l++) {
+        const float *row = in->fft + (f0 + l) * 2 * (int64_t)e->n_bins;
+        for (k = 0; k < e->n_bins; k++) {
+            w->re[k * lanes + l] = row[2 * k];
+            w->im[k * lanes + l] = row[2 * k + 1];
+        }
+        w->energy[l] = in->energy ? in->energy[f0 + l] : 0.0f;
+    }
+    return block_spectrum(e, w, lanes);
+}
+
 /* Frames [fa, fb): full pipeline into out rows, or (tmp != NULL) up to the log
  * into tmp rows of width pre+1 (energy last). */
-static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_source *src,
+static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *in,
                        int64_t fa, int64_t fb, float *out, float *tmp)
 {
     const int32_t pre = ff_pre_dct_width(e);
     int64_t f;
     for (f = fa; f < fb; f += FF_LANES) {
         const int lanes = (int)(fb - f < FF_LANES ? fb - f : FF_LANES);
-        float *spec = ff_block_front(e, w, src, f, lanes);
+        float *spec = front(e, w, in, f, lanes);
         if (!tmp) {
             ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
         } else {
@@ -291,7 +331,7 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
 
 /* Run pass (tmp_in == NULL: front [+ back]; else back only) over [0, nf),
  * split by blocks over threads, each with its own workspace. */
-static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_source *src,
+static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_input *in,
                               int64_t nf, float *out, float *tmp, const float *tmp_in,
                               int n_threads)
 {
@@ -316,7 +356,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
             }
             if (w) {
                 if (tmp_in) run_back(e, w, fa, fb, tmp_in, out);
-                else run_frames(e, w, src, fa, fb, out, tmp);
+                else run_frames(e, w, in, fa, fb, out, tmp);
             }
             ff_workspace_free(local);
         }
@@ -325,7 +365,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
 #endif
     (void)n_threads;
     if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
-    else run_frames(e, ws, src, 0, nf, out, tmp);
+    else run_frames(e, ws, in, 0, nf, out, tmp);
     return st;
 }
 
@@ -356,41 +396,94 @@ static void add_deltas(const ff_extractor *e, float *out, int64_t nf)
                          out + t * nfeat + d * ns);
 }
 
-ff_status ff_extract(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
-                     float *out, int64_t out_rows, int n_threads, int64_t *bad_index)
+/* Both passes (top_db: front into tmp, clip, back) and the deltas. */
+static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input *in, int64_t nf,
+                        float *out, int n_threads)
 {
-    ff_source src;
-    int64_t nf, bad;
     ff_status st;
+    if (n_threads < 1) n_threads = 1;
+    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
+        const int32_t pre = ff_pre_dct_width(e);
+        float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
+        if (!tmp) return FF_E_NOMEM;
+        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads);
+        if (st == FF_OK) {
+            clip_top_db(tmp, nf, pre, e->cfg.top_db);
+            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads);
+        }
+        free(tmp);
+    } else {
+        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads);
+    }
+    if (st != FF_OK) return st;
+    add_deltas(e, out, nf);
+    return FF_OK;
+}
+
+/* Common argument checks of the whole-signal entry points; sets *nf. */
+static ff_status check_signal(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
+                              int64_t rows_avail, int64_t *nf, int64_t *bad_index)
+{
+    int64_t bad;
     if (bad_index) *bad_index = -1;
-    if (!e || !ws || ws->ext != e || (!x && n > 0) || n < 0 || !out) return FF_E_ARG;
+    if (!e || !ws || ws->ext != e || (!x && n > 0) || n < 0) return FF_E_ARG;
     bad = ff_first_nonfinite(x, n);
     if (bad >= 0) {
         if (bad_index) *bad_index = bad;
         return FF_E_NONFINITE;
     }
-    nf = ff_num_frames(&e->cfg, n);
-    if (nf <= 0) return FF_E_TOO_SHORT;
-    if (out_rows < nf) return FF_E_BUFFER;
-    if (n_threads < 1) n_threads = 1;
-
-    src.x = x; src.x0 = 0; src.xlen = n;
-    src.total = n;
-
-    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
-        const int32_t pre = ff_pre_dct_width(e);
-        float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
-        if (!tmp) return FF_E_NOMEM;
-        st = run_parallel(e, ws, &src, nf, out, tmp, NULL, n_threads);
-        if (st == FF_OK) {
-            clip_top_db(tmp, nf, pre, e->cfg.top_db);
-            st = run_parallel(e, ws, &src, nf, out, NULL, tmp, n_threads);
-        }
-        free(tmp);
-    } else {
-        st = run_parallel(e, ws, &src, nf, out, NULL, NULL, n_threads);
-    }
-    if (st != FF_OK) return st;
-    add_deltas(e, out, nf);
+    *nf = ff_num_frames(&e->cfg, n);
+    if (*nf <= 0) return FF_E_TOO_SHORT;
+    if (rows_avail < *nf) return FF_E_BUFFER;
     return FF_OK;
+}
+
+ff_status ff_extract(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
+                     float *out, int64_t out_rows, int n_threads, int64_t *bad_index)
+{
+    ff_source src;
+    ff_input in;
+    int64_t nf = 0;
+    ff_status st = check_signal(e, ws, x, n, out_rows, &nf, bad_index);
+    if (st != FF_OK) return st;
+    if (!out) return FF_E_ARG;
+    src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
+    in.src = &src; in.fft = NULL; in.energy = NULL;
+    return finish(e, ws, &in, nf, out, n_threads);
+}
+
+ff_status ff_extract_frames(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
+                            float *frames, float *energy, int64_t rows, int64_t *bad_index)
+{
+    ff_source src;
+    int64_t nf = 0, f, i;
+    const int32_t nfft = e ? e->cfg.n_fft : 0;
+    ff_status st = check_signal(e, ws, x, n, rows, &nf, bad_index);
+    if (st != FF_OK) return st;
+    if (!frames) return FF_E_ARG;
+    src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
+    for (f = 0; f < nf; f += FF_LANES) {
+        const int lanes = (int)(nf - f < FF_LANES ? nf - f : FF_LANES);
+        int l;
+        block_frames(e, ws, &src, f, lanes);
+        for (l = 0; l < lanes; l++) {
+            float *row = frames + (f + l) * nfft;
+            for (i = 0; i < nfft; i++) row[i] = ws->frame[i * lanes + l];
+            if (energy) energy[f + l] = ws->energy[l];
+        }
+    }
+    return FF_OK;
+}
+
+ff_status ff_extract_from_fft(const ff_extractor *e, ff_workspace *ws, const float *fft,
+                              const float *energy, int64_t n_frames, float *out, int64_t out_rows,
+                              int n_threads)
+{
+    ff_input in;
+    if (!e || !ws || ws->ext != e || !fft || !out || n_frames < 1) return FF_E_ARG;
+    if (out_rows < n_frames) return FF_E_BUFFER;
+    if (!energy && e->cfg.energy != FF_ENERGY_NONE && e->cfg.energy_source != FF_ESRC_SPECTRUM)
+        return FF_E_ARG;
+    in.src = NULL; in.fft = fft; in.energy = energy;
+    return finish(e, ws, &in, n_frames, out, n_threads);
 }

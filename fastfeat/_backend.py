@@ -1,30 +1,49 @@
-"""Config -> engine, and the array checks that name the parameter.
+"""Config -> engine, backend choice, and the array checks that name the parameter.
 
-Everything a user can get wrong is caught here, before the C engine sees it,
-with a message that names the parameter and what it accepts.  The C engine
-checks its own bounds too (a status, never undefined behaviour); a status that
-reaches Python unexpectedly becomes an EngineError.
+Everything a user can get wrong is caught here, before an engine sees it,
+with a message that names the parameter and what it accepts.  The engines
+check their own bounds too (a status, never undefined behaviour); a status
+that reaches Python unexpectedly becomes a RuntimeError.
+
+Backends (all with the interface of ``fastfeat._engine``):
+
+- ``"c"``: the compiled C engine (default);
+- ``"numba"``: ``fastfeat._numba``, the same pipeline in Numba (no compiler
+  needed; chosen automatically, with a warning, when the extension is missing);
+- ``"pyfftw"``: ``fastfeat._fftw``, the C engine with FFTW doing the batch FFT.
+
+The default is ``$FASTFEAT_BACKEND`` when set, else ``"c"``.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
+import importlib.util
+import os
+import warnings
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from .config import Config
 
+_FIX = ("If you are running from a source checkout, install it first: pip install -e \".[test]\" "
+        "and run the `pytest` command, not `python -m pytest` from the repository root.")
 try:
     from . import _engine
-except ImportError as exc:  # pragma: no cover - exercised only on a broken install
-    raise ImportError(
-        "fastfeat's compiled engine (fastfeat._engine) is missing. If you are running from a "
-        "source checkout, install it first: pip install -e \".[test]\" and run the `pytest` "
-        f"command, not `python -m pytest` from the repository root. ({exc})"
-    ) from None
+    _C_MISSING = None
+except ImportError as exc:  # pragma: no cover - exercised only without the compiled extension
+    _engine = None
+    _C_MISSING = str(exc)
+    if importlib.util.find_spec("numba") is None:
+        raise ImportError(f"fastfeat's compiled engine (fastfeat._engine) is missing and numba, the "
+                          f"fallback backend, is not installed. {_FIX} ({exc})") from None
 
-__all__ = ["engine_for", "check_signal", "check_out", "raise_status", "backend"]
+__all__ = ["engine_for", "check_signal", "check_out", "raise_status", "backend", "resolve", "BACKENDS"]
+
+BACKENDS = ("c", "numba", "pyfftw")
 
 _ENUMS: dict[str, dict[Any, int]] = {
     "kind": {"mfcc": 0, "logmel": 1, "power": 2},
@@ -44,15 +63,60 @@ _ENUMS: dict[str, dict[Any, int]] = {
 
 
 def backend() -> str:
-    """Name of the active compute backend ("c": the compiled C engine).
+    """Name of the default compute backend: ``"c"``, ``"numba"`` or ``"pyfftw"``.
+
+    ``$FASTFEAT_BACKEND`` sets it; otherwise the compiled C engine, or Numba
+    when the extension could not be imported.  ``Extractor(..., backend=)``
+    and ``Stream(..., backend=)`` override it per object.
 
     Examples
     --------
     >>> import fastfeat as ff
-    >>> ff.backend()
-    'c'
+    >>> ff.backend() in ("c", "numba", "pyfftw")
+    True
     """
-    return "c"
+    return resolve(None)
+
+
+def resolve(name: str | None) -> str:
+    """The backend to use for a requested name (None: the default)."""
+    if name is None:
+        name = os.environ.get("FASTFEAT_BACKEND", "").strip().lower() or ("c" if _engine else "numba")
+        where = "FASTFEAT_BACKEND"
+    else:
+        where = "backend"
+    if name not in BACKENDS:
+        raise ValueError(f"{where}={name!r} is not valid; {where} must be one of {', '.join(map(repr, BACKENDS))}")
+    return name
+
+
+_warned: set = set()
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+
+def module(name: str) -> ModuleType:
+    """The engine module of a backend, imported on first use."""
+    if name == "c":
+        if _engine is None:
+            _warn_once("c", f"fastfeat: the compiled engine is missing ({_C_MISSING}); using the Numba "
+                       f"backend. {_FIX}")
+            return module("numba")
+        return _engine
+    if name == "numba":
+        try:
+            return importlib.import_module("fastfeat._numba")
+        except ImportError as exc:
+            raise ImportError(f"backend 'numba' needs numba: pip install numba ({exc})") from None
+    try:
+        return importlib.import_module("fastfeat._fftw")
+    except ImportError as exc:
+        _warn_once("pyfftw", f"fastfeat: backend 'pyfftw' needs pyfftw ({exc}); using the C engine's FFT")
+        return module("c")
 
 
 def engine_values(cfg: Config) -> dict[str, Any]:
@@ -68,13 +132,14 @@ def engine_values(cfg: Config) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def engine_for(cfg: Config) -> "_engine.Engine":
-    """The compiled engine for a Config; tables are built once per Config."""
+def engine_for(cfg: Config, name: str = "c") -> Any:
+    """The engine of backend ``name`` for a Config; tables are built once per (Config, backend)."""
+    mod = module(name)
     values = engine_values(cfg)
-    bad = _engine.check_config(values)
+    bad = mod.check_config(values)
     if bad is not None:  # Config validation should have caught it: say which field
-        raise ValueError(f"the C engine rejected {bad}={getattr(cfg, bad, '?')!r}")
-    return _engine.Engine(values)
+        raise ValueError(f"the {name} engine rejected {bad}={getattr(cfg, bad, '?')!r}")
+    return mod.Engine(values)
 
 
 def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
@@ -156,4 +221,4 @@ def raise_status(status: int, bad: int, y: np.ndarray, cfg: Config, name: str = 
         )
     if status == 1:
         raise MemoryError("fastfeat: out of memory")
-    raise _engine.EngineError(f"C engine status {status} ({_engine.strerror(status)})")
+    raise RuntimeError(f"fastfeat engine returned status {status} for {name} (a bug: please report it)")

@@ -49,6 +49,12 @@ cdef extern from "fastfeat.h" nogil:
     void ff_workspace_free(ff_workspace *ws)
     ff_status ff_extract(const ff_extractor *ext, ff_workspace *ws, const float *x, int64_t n,
                          float *out, int64_t out_rows, int n_threads, int64_t *bad_index)
+    ff_status ff_extract_frames(const ff_extractor *ext, ff_workspace *ws, const float *x,
+                                int64_t n, float *frames, float *energy, int64_t rows,
+                                int64_t *bad_index)
+    ff_status ff_extract_from_fft(const ff_extractor *ext, ff_workspace *ws, const float *fft,
+                                  const float *energy, int64_t n_frames, float *out,
+                                  int64_t out_rows, int n_threads)
     ctypedef struct ff_stream:
         pass
     ff_status ff_stream_new(const ff_extractor *ext, ff_stream **out)
@@ -65,6 +71,9 @@ cdef extern from "fastfeat.h" nogil:
 cdef extern from "stdlib.h" nogil:
     void *malloc(size_t n)
     void free(void *p)
+
+# Streams release the GIL for pushes that compute at least this many frames.
+cdef int64_t RELEASE_GIL_FRAMES = 4
 
 STATUS_NAMES = {0: "ok", 1: "nomem", 2: "config", 3: "arg", 4: "nonfinite",
                 5: "too_short", 6: "buffer", 7: "state"}
@@ -132,6 +141,40 @@ cdef class Engine:
     def stream(self):
         return StreamState(self)
 
+    def extract_frames(self, const float[::1] x, float[:, ::1] frames, float[::1] energy):
+        """Windowed, zero-padded frames (rows, n_fft) and linear energies; returns (status, bad)."""
+        cdef ff_workspace *ws = NULL
+        cdef ff_status st
+        cdef int64_t bad = -1
+        cdef int64_t n = x.shape[0]
+        cdef const float *xp = &x[0] if n > 0 else NULL
+        if frames.shape[1] != self.cfg.n_fft or energy.shape[0] < frames.shape[0]:
+            return 6, -1
+        with nogil:
+            st = ff_workspace_new(self.ext, &ws)
+            if st == 0:
+                st = ff_extract_frames(self.ext, ws, xp, n, &frames[0, 0] if frames.shape[0] > 0 else NULL,
+                                       &energy[0] if energy.shape[0] > 0 else NULL, frames.shape[0], &bad)
+            ff_workspace_free(ws)
+        return st, bad
+
+    def extract_from_fft(self, const float[:, ::1] fft, const float[::1] energy, float[:, ::1] out,
+                         int threads):
+        """Finish from an external FFT (rows, 2 * n_bins interleaved re/im); returns status."""
+        cdef ff_workspace *ws = NULL
+        cdef ff_status st
+        cdef int64_t rows = fft.shape[0]
+        if (fft.shape[1] != 2 * (self.cfg.n_fft // 2 + 1) or out.shape[1] != self.n_features
+                or energy.shape[0] < rows or rows < 1):
+            return 3
+        with nogil:
+            st = ff_workspace_new(self.ext, &ws)
+            if st == 0:
+                st = ff_extract_from_fft(self.ext, ws, &fft[0, 0], &energy[0], rows, &out[0, 0],
+                                         out.shape[0], threads)
+            ff_workspace_free(ws)
+        return st
+
     def extract(self, const float[::1] x, float[:, ::1] out, int threads):
         """Fill out (n_frames, n_features); returns (status, bad_index)."""
         cdef ff_workspace *ws = NULL
@@ -178,15 +221,24 @@ cdef class StreamState:
         return ff_stream_latency_frames(self.s)
 
     def push(self, const float[::1] x, float[:, ::1] out):
-        """Returns (status, rows written, bad_index)."""
+        """Returns (status, rows written, bad_index).
+
+        The GIL is released only when the push computes several frames: a
+        10 ms push is about a microsecond of C, less than a GIL hand-off
+        between threads costs, so releasing it there would make threads slower.
+        """
         cdef ff_status st
         cdef int64_t k = 0, bad = -1
         cdef int64_t n = x.shape[0]
         cdef const float *xp = &x[0] if n > 0 else NULL
         cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
+        cdef bint release = ff_stream_rows_for(self.s, n) >= RELEASE_GIL_FRAMES
         if out.shape[1] != self.n_features:
             return 6, 0, -1
-        with nogil:
+        if release:
+            with nogil:
+                st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
+        else:
             st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
         return st, k, bad
 

@@ -30,8 +30,12 @@ class Extractor:
         MFCC, log-mel or power spectrum; deltas, energy and log follow the
         config.
     threads : int, default 1
-        Threads used *within* one signal (OpenMP over blocks of frames).
-        ``map`` parallelises over signals instead.
+        Threads used *within* one signal (OpenMP over blocks of frames; FFTW
+        threads with ``backend="pyfftw"``).  ``map`` parallelises over signals
+        instead.
+    backend : {"c", "numba", "pyfftw"}, optional
+        Compute backend (``fastfeat.backend()`` when omitted): the C engine,
+        the Numba port of it, or the C engine with pyFFTW's FFT.
 
     Examples
     --------
@@ -44,7 +48,8 @@ class Extractor:
     [(98, 39), (48, 39)]
     """
 
-    def __init__(self, config: Config | None = None, *, threads: int = 1) -> None:
+    def __init__(self, config: Config | None = None, *, threads: int = 1,
+                 backend: str | None = None) -> None:
         if config is None:
             config = Config()
         if not isinstance(config, Config):
@@ -53,7 +58,8 @@ class Extractor:
             raise ValueError(f"threads={threads!r} is not valid; threads must be an integer >= 1")
         self._config = config
         self._threads = threads
-        self._engine = _backend.engine_for(config)
+        self._backend = _backend.resolve(backend)
+        self._engine = _backend.engine_for(config, self._backend)
 
     @property
     def config(self) -> Config:
@@ -65,12 +71,17 @@ class Extractor:
         """Columns of every output row."""
         return self._engine.n_features
 
+    @property
+    def backend(self) -> str:
+        """The compute backend of this extractor."""
+        return self._backend
+
     def n_frames(self, n_samples: int) -> int:
         """Rows the output has for a signal of ``n_samples`` samples (0 if too short)."""
         return int(self._engine.n_frames(int(n_samples)))
 
     def __repr__(self) -> str:
-        return f"Extractor({self._config!r}, threads={self._threads})"
+        return f"Extractor({self._config!r}, threads={self._threads}, backend={self._backend!r})"
 
     def __call__(self, y: np.ndarray, *, sr: int | None = None,
                  out: np.ndarray | None = None) -> np.ndarray:
@@ -179,7 +190,7 @@ class Extractor:
 
 
 @functools.lru_cache(maxsize=64)
-def _extractor(config: Config | None, sr: int | None, kind: str) -> Extractor:
+def _extractor(config: Config | None, sr: int | None, kind: str, backend: str) -> Extractor:
     if config is None:
         config = Config() if sr is None else Config(sample_rate=sr)
     elif not isinstance(config, Config):
@@ -191,12 +202,12 @@ def _extractor(config: Config | None, sr: int | None, kind: str) -> Extractor:
         if kind == "power":
             changes.update(log=None, top_db=None, deltas=0, energy=None)
         config = config.replace(**changes)
-    return Extractor(config)
+    return Extractor(config, backend=backend)
 
 
 def _extract(kind: str, y, sr, config) -> np.ndarray:
     try:
-        ext = _extractor(config, sr, kind)
+        ext = _extractor(config, sr, kind, _backend.resolve(None))
     except TypeError as exc:
         if "unhashable" in str(exc):
             raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}") from None
@@ -318,7 +329,7 @@ def delta(features: np.ndarray, order: int = 1, width: int = 2) -> np.ndarray:
         raise ValueError("features contains NaN or Inf")
     x = np.ascontiguousarray(features, dtype=np.float32)
     out = np.empty_like(x)
-    status = _backend._engine.delta(x, int(order), int(width), out)
+    status = _backend.module(_backend.resolve(None)).delta(x, int(order), int(width), out)
     if status != 0:
-        raise _backend._engine.EngineError(f"delta: C status {status}")
+        raise RuntimeError(f"delta: engine status {status} (a bug: please report it)")
     return out

@@ -24,6 +24,9 @@ class Stream:
     config : Config, optional
         Any causal Config (``Config()`` when omitted).  ``top_db`` is refused:
         it clips against the loudest frame of the whole signal.
+    backend : {"c", "numba", "pyfftw"}, optional
+        Compute backend (``fastfeat.backend()`` when omitted); ``"pyfftw"``
+        streams with the C engine (FFTW only speeds up whole signals).
 
     Notes
     -----
@@ -43,7 +46,7 @@ class Stream:
     True
     """
 
-    def __init__(self, config: Config | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, backend: str | None = None) -> None:
         if config is None:
             config = Config()
         if not isinstance(config, Config):
@@ -55,7 +58,8 @@ class Stream:
                 "top_db=None (the frame-local variant): config.replace(top_db=None)"
             )
         self._config = config
-        self._state = _backend.engine_for(config).stream()
+        self._backend = _backend.resolve(backend)
+        self._state = _backend.engine_for(config, self._backend).stream()
         self._n_features = self._state.n_features
 
     @property

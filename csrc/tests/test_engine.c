@@ -249,9 +249,61 @@ static void test_errors(void)
     ff_extractor_free(e);
 }
 
+/* ff_extract_frames + a double-precision DFT + ff_extract_from_fft == ff_extract. */
+static void test_two_halves(void)
+{
+    ff_config c;
+    const int64_t n = 5000;
+    float *x = make_signal(n);
+    int pass;
+    for (pass = 0; pass < 3; pass++) {
+        ff_extractor *e = NULL;
+        ff_workspace *ws = NULL;
+        int64_t rows, f, k, i;
+        int32_t nfft, nb, nfeat;
+        float *frames, *energy, *spec, *out, *ref;
+        double worst = 0.0;
+        ff_config_default(&c);
+        if (pass == 1) { c.energy = FF_ENERGY_REPLACE_C0; c.remove_dc = 1; c.deltas = 2; c.window = FF_WIN_POVEY; }
+        if (pass == 2) { c.log = FF_LOG_DB; c.top_db = 40.0f; c.center = 1; c.energy = FF_ENERGY_APPEND;
+                         c.energy_source = FF_ESRC_SPECTRUM; c.n_fft = 400; }
+        if (ff_extractor_new(&c, &e) != FF_OK || ff_workspace_new(e, &ws) != FF_OK) abort();
+        rows = ff_num_frames(&c, n);
+        nfft = c.n_fft; nb = nfft / 2 + 1; nfeat = ff_num_features(&c);
+        frames = malloc(sizeof(float) * (size_t)(rows * nfft));
+        energy = malloc(sizeof(float) * (size_t)rows);
+        spec = malloc(sizeof(float) * (size_t)(rows * 2 * nb));
+        out = malloc(sizeof(float) * (size_t)(rows * nfeat));
+        ref = batch(e, x, n, &rows, 1);
+        EXPECT(ff_extract_frames(e, ws, x, n, frames, energy, rows, NULL) == FF_OK, "frames");
+        EXPECT(ff_extract_frames(e, ws, x, n, frames, energy, rows - 1, NULL) == FF_E_BUFFER, "frames rows");
+        for (f = 0; f < rows; f++)
+            for (k = 0; k < nb; k++) {
+                double re = 0, im = 0;
+                for (i = 0; i < nfft; i++) {
+                    re += frames[f * nfft + i] * cos(-2.0 * 3.14159265358979323846 * (double)(i * k % nfft) / nfft);
+                    im += frames[f * nfft + i] * sin(-2.0 * 3.14159265358979323846 * (double)(i * k % nfft) / nfft);
+                }
+                spec[(f * nb + k) * 2] = (float)re;
+                spec[(f * nb + k) * 2 + 1] = (float)im;
+            }
+        EXPECT(ff_extract_from_fft(e, ws, spec, energy, rows, out, rows, 1) == FF_OK, "from_fft");
+        for (i = 0; i < rows * nfeat; i++) {
+            double d = fabs((double)out[i] - ref[i]) / (1.0 + fabs(ref[i]));
+            if (d > worst) worst = d;
+        }
+        EXPECT(worst < 1e-4, "two halves (pass %d) differ from ff_extract by %g", pass, worst);
+        free(frames); free(energy); free(spec); free(out); free(ref);
+        ff_workspace_free(ws);
+        ff_extractor_free(e);
+    }
+    free(x);
+}
+
 int main(void)
 {
     test_errors();
+    test_two_halves();
     test_variants();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -95,8 +95,11 @@ def trim(y: np.ndarray, rel_db: float = -35.0) -> np.ndarray:
 def speak(exe: str, word: str, voice: str, speed: int, pitch: int, tmpdir: str) -> np.ndarray:
     """One word from espeak-ng as 16 kHz float32, silence trimmed."""
     path = os.path.join(tmpdir, f"{word}_{voice}_{speed}_{pitch}.wav".replace("+", "_"))
-    subprocess.run([exe, "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", path, word],
-                   check=True, capture_output=True)
+    cmd = [exe, "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", path, word]
+    if subprocess.run(cmd, capture_output=True).returncode != 0 or not os.path.exists(path):
+        # an espeak build without this voice variant: the base voice, same speed and pitch
+        cmd[2] = voice.split("+")[0]
+        subprocess.run(cmd, check=True, capture_output=True)
     y, sr = ff.load(path)  # espeak writes 22050 Hz mono
     return trim(resample(y, sr, SR) if sr != SR else y)
 

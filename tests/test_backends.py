@@ -1,0 +1,106 @@
+"""Backend selection and the pyFFTW path (the Numba port has its own file).
+
+The pyfftw backend is the C engine with FFTW computing the FFT of all frames;
+it must give the C engine's numbers to float32 FFT rounding: both FFTs are
+accurate to a few ulp of the frame's largest bin, so log features agree to
+|d| <= 1e-4 (1 + |c|) (observed <= 2e-5 on these signals).
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastfeat as ff
+from fastfeat import _backend
+
+CONFIGS = {
+    "default": ff.Config(deltas=2, energy="append"),
+    "kaldi": ff.Config.preset("kaldi", dither=0.0),
+    "psf": ff.Config.preset("python_speech_features"),
+    "librosa": ff.Config.preset("librosa", sample_rate=16000),  # top_db: two passes
+    "odd": ff.Config(n_fft=401, frame_length=401, hop_length=97, kind="logmel", center=True),
+}
+
+
+def _signal(n=12000, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 16000
+    return (0.3 * np.sin(2 * np.pi * (300 + 2000 * t) * t) + 0.02 * rng.standard_normal(n)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_pyfftw_matches_c(name):
+    pytest.importorskip("pyfftw")
+    cfg = CONFIGS[name]
+    y = _signal()
+    ref = ff.Extractor(cfg, backend="c")(y)
+    ext = ff.Extractor(cfg, backend="pyfftw", threads=2)
+    assert ext.backend == "pyfftw"
+    got = ext(y)
+    assert got.shape == ref.shape and got.dtype == np.float32
+    np.testing.assert_array_less(np.abs(got - ref), 1e-4 * (1 + np.abs(ref)))
+    # many signals of different lengths, in threads (plans are per thread)
+    sigs = [_signal(4000 + 333 * i, i) for i in range(6)]
+    for a, b in zip(ext.map(sigs, threads=3), ff.Extractor(cfg).map(sigs)):
+        np.testing.assert_array_less(np.abs(a - b), 1e-4 * (1 + np.abs(b)))
+
+
+def test_pyfftw_errors_are_the_same():
+    pytest.importorskip("pyfftw")
+    ext = ff.Extractor(ff.Config(), backend="pyfftw")
+    y = _signal()
+    y[100] = np.nan
+    with pytest.raises(ValueError, match="index 100"):
+        ext(y)
+    with pytest.raises(ValueError, match="at least 400 samples"):
+        ext(_signal(300))
+
+
+def test_pyfftw_stream_is_the_c_stream():
+    pytest.importorskip("pyfftw")
+    y = _signal()
+    s = ff.Stream(ff.Config(), backend="pyfftw")
+    got = np.concatenate([s.push(y[i:i + 160]) for i in range(0, len(y), 160)] + [s.flush()])
+    np.testing.assert_array_equal(got, ff.Extractor(ff.Config())(y))
+
+
+def test_backend_names_are_checked(monkeypatch):
+    with pytest.raises(ValueError, match="backend='cuda' is not valid; backend must be one of 'c', 'numba', 'pyfftw'"):
+        ff.Extractor(ff.Config(), backend="cuda")
+    monkeypatch.setenv("FASTFEAT_BACKEND", "fortran")
+    with pytest.raises(ValueError, match="FASTFEAT_BACKEND='fortran' is not valid"):
+        ff.backend()
+    monkeypatch.setenv("FASTFEAT_BACKEND", "c")
+    assert ff.backend() == "c"
+
+
+def test_env_selects_the_default_backend():
+    code = "import fastfeat as ff, sys; print(ff.backend(), ff.Extractor(ff.Config()).backend, 'numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**_env(), "FASTFEAT_BACKEND": "pyfftw"})
+    assert out.stdout.split() == ["pyfftw", "pyfftw", "False"]
+
+
+def test_missing_pyfftw_falls_back_to_c(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pyfftw(name, *args, **kw):
+        if name == "pyfftw" or name.startswith("pyfftw."):
+            raise ImportError("No module named 'pyfftw'")
+        return real_import(name, *args, **kw)
+
+    monkeypatch.delitem(sys.modules, "fastfeat._fftw", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_pyfftw)
+    monkeypatch.setattr(_backend, "_warned", set())
+    with pytest.warns(RuntimeWarning, match="needs pyfftw"):
+        mod = _backend.module("pyfftw")
+    assert mod is _backend.module("c")
+
+
+def _env():
+    import os
+    return {k: v for k, v in os.environ.items() if k != "FASTFEAT_BACKEND"}

@@ -1,0 +1,66 @@
+"""The runnable examples in docs/examples/ run and do what they say.
+
+kws.py (keyword spotting on a fastfeat.Stream) runs in a subprocess with
+``--quick``: it must exit 0, detect at least half of the keywords of its
+held-out test recording and make at most 2 false detections.  With espeak-ng
+it speaks its data itself; without it, it falls back to the clips bundled in
+fastfeat/data, so neither test ever needs skipping.  The second test forces
+that fallback so it is covered on machines that have espeak-ng too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import fastfeat
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+SUMMARY = re.compile(r"detections: (\d+) true, (\d+) false, (\d+) missed out of (\d+) keywords")
+
+
+def _env() -> dict:
+    """The child imports the same fastfeat as this process (a build directory or an install)."""
+    env = dict(os.environ)
+    here = str(Path(fastfeat.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join([here, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
+
+
+def _run_kws(*args: str) -> tuple[int, int, int, int, str]:
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "kws.py"), "--quick", *args],
+                          capture_output=True, text=True, timeout=300, env=_env(), cwd=str(EXAMPLES))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"kws.py exited {proc.returncode}:\n{out}"
+    found = SUMMARY.findall(proc.stdout)
+    assert found, f"no summary line in the output:\n{out}"
+    n_true, n_false, n_missed, n_kw = map(int, found[-1])
+    assert n_true + n_missed == n_kw
+    return n_true, n_false, n_missed, n_kw, out
+
+
+@pytest.mark.parametrize("data", ["auto", "bundled"])
+def test_kws_quick(data):
+    """Keyword spotting: most keywords found, few false alarms (espeak-ng data, or the fallback)."""
+    n_true, n_false, _, n_kw, out = _run_kws("--data", data)
+    assert n_kw >= 4, out
+    assert n_true >= n_kw / 2, f"only {n_true} of {n_kw} keywords detected:\n{out}"
+    assert n_false <= 2, f"{n_false} false detections:\n{out}"
+
+
+def test_kws_mic_without_sounddevice_is_not_an_error():
+    """--mic without sounddevice installed says how to get it and still exits 0."""
+    try:
+        import sounddevice  # noqa: F401
+    except (ImportError, OSError):
+        pass
+    else:
+        pytest.skip("sounddevice is installed: --mic would open the microphone")
+    *_, out = _run_kws("--data", "bundled", "--mic")
+    assert "pip install sounddevice" in out
