@@ -86,7 +86,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");
     CHECK(c->log_floor_mode == FF_FLOOR_MAX || c->log_floor_mode == FF_FLOOR_ZERO, "log_floor_mode");
     CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log == FF_LOG_DB), "top_db");
-    CHECK(c->n_mfcc >= 1 && c->n_mfcc <= c->n_mels, "n_mfcc");
+    CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
     CHECK(isfinite(c->lifter) && c->lifter >= 0.0f, "lifter");
     CHECK(c->energy >= FF_ENERGY_NONE && c->energy <= FF_ENERGY_APPEND, "energy");

@@ -8,11 +8,12 @@
 
 from ._backend import backend
 from .config import Config
+from .corpus import read_features
 from .io import load
 from .features import Extractor, delta, logmel, mfcc, power_spectrum
 from .stream import Stream
 
 __all__ = [
-    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "backend",
+    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features", "backend",
 ]
 __version__ = "0.1.0"

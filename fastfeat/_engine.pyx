@@ -75,9 +75,6 @@ cdef extern from "stdlib.h" nogil:
 # Streams release the GIL for pushes that compute at least this many frames.
 cdef int64_t RELEASE_GIL_FRAMES = 4
 
-STATUS_NAMES = {0: "ok", 1: "nomem", 2: "config", 3: "arg", 4: "nonfinite",
-                5: "too_short", 6: "buffer", 7: "state"}
-
 
 class EngineError(RuntimeError):
     """A C status the Python layer did not expect (a bug if it ever shows)."""

@@ -273,3 +273,14 @@ def test_n_features_and_causal():
     assert ff.Config.preset("librosa").causal is False
     assert ff.Config.preset("librosa", top_db=None).causal is True
     assert math.isclose(ff.Config.preset("kaldi").log_floor, np.finfo(np.float32).eps)
+
+
+def test_n_mfcc_only_binds_mfcc():
+    # n_mfcc is unused outside kind="mfcc": a small filterbank must not be refused
+    # because of the default n_mfcc=13 (regression: the C check was unconditional).
+    import numpy as np
+    for kind in ("logmel", "power"):
+        cfg = ff.Config(kind=kind, n_mels=4, log="ln")
+        assert ff.Extractor(cfg)(np.ones(800, np.float32)).shape[0] == 3
+    with pytest.raises(ValueError, match="n_mfcc=13 exceeds n_mels=4"):
+        ff.Config(kind="mfcc", n_mels=4)

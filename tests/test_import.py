@@ -18,6 +18,7 @@ def test_public_api():
     import fastfeat as ff
 
     assert sorted(ff.__all__) == sorted([
-        "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "backend",
+        "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
+        "backend",
     ])
     assert ff.backend() == "c"
