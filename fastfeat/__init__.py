@@ -8,7 +8,6 @@
 
 from ._backend import backend
 from .config import Config
-from .corpus import read_features
 from .io import load
 from .features import Extractor, delta, logmel, mfcc, power_spectrum
 from .stream import Stream
@@ -17,3 +16,13 @@ __all__ = [
     "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features", "backend",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # read_features lives with the corpus code, imported on first use so that
+    # `import fastfeat` stays light (PEP 562).
+    if name == "read_features":
+        from .corpus import read_features
+
+        return read_features
+    raise AttributeError(f"module 'fastfeat' has no attribute {name!r}")

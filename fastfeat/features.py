@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -183,6 +182,8 @@ class Extractor:
         if n_workers <= 1:
             work()
         else:
+            from concurrent.futures import ThreadPoolExecutor  # not at import: keeps it light
+
             with ThreadPoolExecutor(max_workers=n_workers) as pool:
                 for f in [pool.submit(work) for _ in range(n_workers)]:
                     f.result()
