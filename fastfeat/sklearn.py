@@ -456,6 +456,24 @@ class Pooling(TransformerMixin, BaseEstimator):
 
 # ---------------------------------------------------------- FeatureExtractor
 
+def _normalised_features(est: Any, X: Any, fit: bool) -> list:
+    """Features of X under est's config and threads, with est's CMVN applied.
+
+    With ``cmvn="global"`` the statistics are learned when ``fit`` (stored as
+    ``est.cmvn_``) and reused otherwise.
+    """
+    mats = _extract(X, est._validate(), _threads(est.n_jobs))
+    if est.cmvn == "utterance":
+        return CMVN("utterance", norm_vars=est.norm_vars).fit_transform(mats)
+    if est.cmvn == "global":
+        if fit:
+            est.cmvn_ = CMVN("global", norm_vars=est.norm_vars).fit(mats)
+        else:
+            check_is_fitted(est, "cmvn_")
+        return est.cmvn_.transform(mats)
+    return mats
+
+
 class FeatureExtractor(TransformerMixin, BaseEstimator):
     """Signals -> one feature vector per signal (features pooled over frames).
 
@@ -522,16 +540,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return cfg
 
     def _features(self, X: Any, fit: bool) -> Any:
-        cfg = self._validate()
-        mats = _extract(X, cfg, _threads(self.n_jobs))
-        if self.cmvn == "utterance":
-            mats = CMVN("utterance", norm_vars=self.norm_vars).fit_transform(mats)
-        elif self.cmvn == "global":
-            if fit:
-                self.cmvn_ = CMVN("global", norm_vars=self.norm_vars).fit(mats)
-            else:
-                check_is_fitted(self, "cmvn_")
-            mats = self.cmvn_.transform(mats)
+        mats = _normalised_features(self, X, fit)
         if self.pooling is None:
             return mats
         return _pool(mats, self.pooling, self.n_frames, tuple(self.percentiles))
@@ -656,16 +665,7 @@ class FrameFeatures(TransformerMixin, BaseEstimator):
         return cfg
 
     def _rows(self, X: Any, fit: bool) -> np.ndarray:
-        cfg = self._validate()
-        mats = _extract(X, cfg, _threads(self.n_jobs))
-        if self.cmvn == "utterance":
-            mats = CMVN("utterance", norm_vars=self.norm_vars).fit_transform(mats)
-        elif self.cmvn == "global":
-            if fit:
-                self.cmvn_ = CMVN("global", norm_vars=self.norm_vars).fit(mats)
-            else:
-                check_is_fitted(self, "cmvn_")
-            mats = self.cmvn_.transform(mats)
+        mats = _normalised_features(self, X, fit)
         return np.ascontiguousarray(np.concatenate([_splice(m, int(self.context)) for m in mats]),
                                     dtype=np.float32)
 

@@ -27,6 +27,9 @@ import fastfeat as ff
 from fastfeat import augment
 from fastfeat.datasets import espeak_binary, read_manifest, synth_commands
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
+from _common import speed_line
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
 
@@ -166,9 +169,7 @@ def main(argv=None):
 
     print(f"model: {n_params} parameters; training {t_train:.1f} s on {args.threads} CPU threads")
     print(f"accuracy CNN on fastfeat log-mel: {history[-1][1]:.3f}")
-    print(f"extraction of {len(signals)} clips: fastfeat {t_ff:.3f} s ({os.cpu_count()} threads), "
-          f"{t_ff1:.3f} s (1 thread); librosa {t_lr:.3f} s; "
-          f"fastfeat is {t_lr / t_ff:.0f}x faster ({t_lr / t_ff1:.0f}x on 1 thread)")
+    print(speed_line(len(signals), t_ff, t_lr, os.cpu_count(), t_ff1))
     if plot_dir:
         import matplotlib
         matplotlib.use("Agg")

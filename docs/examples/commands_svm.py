@@ -30,32 +30,16 @@ import fastfeat as ff
 from fastfeat import augment
 from fastfeat.datasets import espeak_binary, read_manifest, synth_commands
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
+from _common import librosa_config, librosa_features, speed_line
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
 
 # One configuration that librosa can compute too: librosa.feature.mfcc with
 # n_fft=512, win_length=400 (25 ms), hop 160 (10 ms), Hamming, 40 Slaney mel
 # bands, power_to_db (top_db 80), 13 coefficients; Δ/ΔΔ over +-2 frames.
-CONFIG = ff.Config(
-    sample_rate=16000, frame_length=400, hop_length=160, n_fft=512, window="hamming",
-    window_periodic=True, center=True, preemphasis=0.0, n_mels=40, mel_scale="slaney",
-    mel_norm="slaney", mel_triangles="hz", log="db", top_db=80.0, n_mfcc=13, deltas=2,
-)
-
-
-def librosa_features(signals, cfg=CONFIG):
-    """The same features with librosa: MFCC (cfg's settings), Δ and ΔΔ (width 2 * delta_width + 1)."""
-    import librosa
-
-    out = []
-    for y in signals:
-        m = librosa.feature.mfcc(y=y, sr=cfg.sample_rate, n_mfcc=cfg.n_mfcc, n_fft=cfg.n_fft,
-                                 hop_length=cfg.hop_length, win_length=cfg.frame_length,
-                                 window="hamming", n_mels=cfg.n_mels)  # power_to_db: top_db 80
-        w = 2 * cfg.delta_width + 1
-        parts = [m] + [librosa.feature.delta(m, width=w, order=o) for o in range(1, cfg.deltas + 1)]
-        out.append(np.ascontiguousarray(np.vstack(parts).T, dtype=np.float32))
-    return out
+CONFIG = librosa_config(n_mels=40, n_mfcc=13, deltas=2)
 
 
 def get_data(args):
@@ -164,10 +148,10 @@ def main(argv=None):
     threads = os.cpu_count() or 1
     ext = FeatureExtractor(CONFIG, pooling=None)
     ext.transform(signals[:2])
-    librosa_features(signals[:2])  # warm-up: imports, caches
+    librosa_features(signals[:2], CONFIG)  # warm-up: imports, caches
     ff_mats, t_ff = timed(FeatureExtractor(CONFIG, pooling=None, n_jobs=threads).transform, signals)
     _, t_ff1 = timed(FeatureExtractor(CONFIG, pooling=None, n_jobs=1).transform, signals)
-    lr_mats, t_lr = timed(librosa_features, signals)
+    lr_mats, t_lr = timed(librosa_features, signals, CONFIG)
     n = len(x_tr)
 
     acc_ff, pred = svm_accuracy(ff_mats[:n], y_tr, ff_mats[n:], y_te)
@@ -181,9 +165,7 @@ def main(argv=None):
     print(f"accuracy fastfeat static MFCC (26 dims): {acc_ff_s:.3f}")
     print(f"accuracy librosa static MFCC (26 dims): {acc_lr_s:.3f}")
     print(f"Δ+ΔΔ add {100 * (acc_ff - acc_ff_s):+.1f} points (fastfeat), {100 * (acc_lr - acc_lr_s):+.1f} (librosa)")
-    print(f"extraction of {len(signals)} clips: fastfeat {t_ff:.3f} s ({threads} threads), "
-          f"{t_ff1:.3f} s (1 thread); librosa {t_lr:.3f} s; "
-          f"fastfeat is {t_lr / t_ff:.0f}x faster ({t_lr / t_ff1:.0f}x on 1 thread)")
+    print(speed_line(len(signals), t_ff, t_lr, threads, t_ff1))
     if plot_dir:
         save_plots(plot_dir, x_te, y_te, pred, m)
     return 0

@@ -26,6 +26,9 @@ import numpy as np
 import fastfeat as ff
 from fastfeat.datasets import COMMANDS, espeak_binary, read_manifest, synth_commands
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
+from _common import librosa_config, librosa_features, speed_line
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
 
@@ -34,25 +37,7 @@ IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
 # pre-emphasis, HTK mel triangles or energy, so its row uses commands_svm.py's
 # librosa-equivalent settings instead.
 CONFIG = ff.Config(energy="replace_c0", deltas=2)
-LIBROSA_CONFIG = ff.Config(
-    sample_rate=16000, frame_length=400, hop_length=160, n_fft=512, window="hamming",
-    window_periodic=True, center=True, preemphasis=0.0, n_mels=40, mel_scale="slaney",
-    mel_norm="slaney", mel_triangles="hz", log="db", top_db=80.0, n_mfcc=13, deltas=2,
-)
-
-
-def librosa_features(signals, cfg=LIBROSA_CONFIG):
-    import librosa
-
-    out = []
-    for y in signals:
-        m = librosa.feature.mfcc(y=y, sr=cfg.sample_rate, n_mfcc=cfg.n_mfcc, n_fft=cfg.n_fft,
-                                 hop_length=cfg.hop_length, win_length=cfg.frame_length,
-                                 window="hamming", n_mels=cfg.n_mels)
-        w = 2 * cfg.delta_width + 1
-        parts = [m] + [librosa.feature.delta(m, width=w, order=o) for o in range(1, cfg.deltas + 1)]
-        out.append(np.ascontiguousarray(np.vstack(parts).T, dtype=np.float32))
-    return out
+LIBROSA_CONFIG = librosa_config(n_mels=40, n_mfcc=13, deltas=2)
 
 
 def main(argv=None):
@@ -135,16 +120,16 @@ def main(argv=None):
     # the same frames from librosa (its own settings, see LIBROSA_CONFIG), and timing
     def lr_rows(sigs):
         from fastfeat.sklearn import CMVN
-        return np.concatenate(CMVN().fit_transform(librosa_features(sigs)))
+        return np.concatenate(CMVN().fit_transform(librosa_features(sigs, LIBROSA_CONFIG)))
 
     all_signals = signals["train"] + signals["test"]
     FrameFeatures(LIBROSA_CONFIG).fit_transform(all_signals[:2])
-    librosa_features(all_signals[:2])
+    librosa_features(all_signals[:2], LIBROSA_CONFIG)
     t0 = time.perf_counter()
     FrameFeatures(LIBROSA_CONFIG).fit_transform(all_signals)
     t_ff = time.perf_counter() - t0
     t0 = time.perf_counter()
-    librosa_features(all_signals)
+    librosa_features(all_signals, LIBROSA_CONFIG)
     t_lr = time.perf_counter() - t0
     acc_ffl, _ = run(LIBROSA_CONFIG, 0)
     acc_lrl, _ = run(LIBROSA_CONFIG, 0, extractor=lr_rows)
@@ -157,8 +142,7 @@ def main(argv=None):
     print(f"Δ+ΔΔ add {100 * (results[names[1]][0] - results[names[0]][0]):+.1f} points; "
           f"context adds {100 * (results[names[2]][0] - results[names[0]][0]):+.1f} (static), "
           f"{100 * (results[names[3]][0] - results[names[1]][0]):+.1f} (with Δ+ΔΔ)")
-    print(f"extraction of {len(all_signals)} clips: fastfeat {t_ff:.3f} s ({os.cpu_count()} threads); "
-          f"librosa {t_lr:.3f} s; fastfeat is {t_lr / t_ff:.0f}x faster")
+    print(speed_line(len(all_signals), t_ff, t_lr, os.cpu_count()))
     if plot_dir:
         import matplotlib
         matplotlib.use("Agg")

@@ -28,31 +28,16 @@ import numpy as np
 import fastfeat as ff
 from fastfeat.datasets import espeak_binary, read_manifest, synth_commands
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
+from _common import librosa_config, librosa_features, speed_line
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
 TRAIN_WORDS = {"yes", "no", "up", "down", "left", "right", "on", "off"}
 
 # commands_svm.py's configuration (librosa can compute it too) with a finer
 # spectral envelope for voices: 64 mel bands, 30 coefficients, plus Δ.
-CONFIG = ff.Config(
-    sample_rate=16000, frame_length=400, hop_length=160, n_fft=512, window="hamming",
-    window_periodic=True, center=True, preemphasis=0.0, n_mels=64, mel_scale="slaney",
-    mel_norm="slaney", mel_triangles="hz", log="db", top_db=80.0, n_mfcc=30, deltas=1,
-)
-
-
-def librosa_features(signals, cfg=CONFIG):
-    import librosa
-
-    out = []
-    for y in signals:
-        m = librosa.feature.mfcc(y=y, sr=cfg.sample_rate, n_mfcc=cfg.n_mfcc, n_fft=cfg.n_fft,
-                                 hop_length=cfg.hop_length, win_length=cfg.frame_length,
-                                 window="hamming", n_mels=cfg.n_mels)
-        w = 2 * cfg.delta_width + 1
-        parts = [m] + [librosa.feature.delta(m, width=w, order=o) for o in range(1, cfg.deltas + 1)]
-        out.append(np.ascontiguousarray(np.vstack(parts).T, dtype=np.float32))
-    return out
+CONFIG = librosa_config(n_mels=64, n_mfcc=30, deltas=1)
 
 
 def speech_only(mats, starts, ends, cfg=CONFIG):
@@ -122,7 +107,7 @@ def main(argv=None):
     signals = [ff.load(p_, sr=16000)[0] for p_ in paths]
     fe = FeatureExtractor(CONFIG, pooling=None)
     fe.transform(signals[:2])
-    librosa_features(signals[:2])
+    librosa_features(signals[:2], CONFIG)
     t0 = time.perf_counter()
     ff_mats = fe.transform(signals)
     t_ff = time.perf_counter() - t0
@@ -130,7 +115,7 @@ def main(argv=None):
     FeatureExtractor(CONFIG, pooling=None, n_jobs=1).transform(signals)
     t_ff1 = time.perf_counter() - t0
     t0 = time.perf_counter()
-    lr_mats = librosa_features(signals)
+    lr_mats = librosa_features(signals, CONFIG)
     t_lr = time.perf_counter() - t0
 
     def accuracy(mats, pooling="meanstd", columns=None):
@@ -153,9 +138,7 @@ def main(argv=None):
     print(f"accuracy librosa MFCC mean/std over speech frames: {acc_lr:.3f}")
     print(f"accuracy fastfeat MFCC+Δ mean/std over speech frames: {acc_ff_d:.3f}")
     print(f"accuracy librosa MFCC+Δ mean/std over speech frames: {acc_lr_d:.3f}  (chance {chance:.3f})")
-    print(f"extraction of {len(signals)} clips: fastfeat {t_ff:.3f} s ({os.cpu_count()} threads), "
-          f"{t_ff1:.3f} s (1 thread); librosa {t_lr:.3f} s; "
-          f"fastfeat is {t_lr / t_ff:.0f}x faster ({t_lr / t_ff1:.0f}x on 1 thread)")
+    print(speed_line(len(signals), t_ff, t_lr, os.cpu_count(), t_ff1))
     if plot_dir:
         import matplotlib
         matplotlib.use("Agg")
