@@ -99,7 +99,7 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Config:
     """Every parameter of the feature pipeline, frozen and validated.
 
@@ -204,6 +204,12 @@ class Config:
             raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
         if self.pad_end and (self.center or not self.snip_edges):
             raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
+
+    def __repr__(self) -> str:
+        """Only the fields that differ from the defaults: ``Config(n_mfcc=20, deltas=2)``."""
+        changed = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)
+                   if getattr(self, f.name) != f.default]
+        return f"Config({', '.join(changed)})"
 
     # ---- derived values -------------------------------------------------
 

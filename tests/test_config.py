@@ -284,3 +284,11 @@ def test_n_mfcc_only_binds_mfcc():
         assert ff.Extractor(cfg)(np.ones(800, np.float32)).shape[0] == 3
     with pytest.raises(ValueError, match="n_mfcc=13 exceeds n_mels=4"):
         ff.Config(kind="mfcc", n_mels=4)
+
+
+def test_repr_shows_changes_and_round_trips():
+    assert repr(ff.Config()) == "Config()"
+    assert repr(ff.Config(n_mfcc=20, deltas=2)) == "Config(n_mfcc=20, deltas=2)"
+    for name in ff.config.PRESETS:
+        cfg = ff.Config.preset(name)
+        assert eval(repr(cfg), {"Config": ff.Config}) == cfg
