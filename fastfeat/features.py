@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import numpy as np
 

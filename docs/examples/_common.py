@@ -43,3 +43,25 @@ def speed_line(n: int, t_ff: float, t_lr: float, threads: int, t_ff1: float | No
     one_x = f" ({t_lr / t_ff1:.0f}x on 1 thread)" if t_ff1 is not None else ""
     return (f"extraction of {n} clips: fastfeat {t_ff:.3f} s ({threads} threads){one}; "
             f"librosa {t_lr:.3f} s; fastfeat is {t_lr / t_ff:.0f}x faster{one_x}")
+
+
+def commands_manifest(data: str | None, voices: int, per_word: int, seed: int) -> str:
+    """manifest.csv of the synthetic speech-commands set, generated on first use.
+
+    ``data`` defaults to a temporary folder named after the parameters, so
+    runs with the same parameters share one generated set.
+    """
+    import os
+    import sys
+    import tempfile
+
+    from fastfeat.datasets import espeak_binary, synth_commands
+
+    data = data or os.path.join(tempfile.gettempdir(), f"fastfeat-commands-v{voices}-k{per_word}-s{seed}")
+    manifest = os.path.join(data, "manifest.csv")
+    if not os.path.exists(manifest):
+        if espeak_binary() is None:
+            sys.exit("espeak-ng is not installed: apt-get install espeak-ng (needed to speak the data set)")
+        print(f"generating the data set in {data} ...", flush=True)
+        synth_commands(data, n_voices=voices, n_per_word=per_word, seed=seed)
+    return manifest

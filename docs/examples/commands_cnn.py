@@ -18,17 +18,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 import fastfeat as ff
 from fastfeat import augment
-from fastfeat.datasets import espeak_binary, read_manifest, synth_commands
+from fastfeat.datasets import read_manifest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
-from _common import speed_line
+from _common import commands_manifest, speed_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
@@ -104,14 +103,8 @@ def main(argv=None):
     per_word = args.per_word or (1 if args.quick else 3)
     epochs = args.epochs or 20
     args.batch_size = args.batch_size or (16 if args.quick else 64)
-    data = args.data or os.path.join(tempfile.gettempdir(), f"fastfeat-commands-v{voices}-k{per_word}-s{args.seed}")
     plot_dir = args.plot_dir or (None if args.quick else IMG)
-    manifest = os.path.join(data, "manifest.csv")
-    if not os.path.exists(manifest):
-        if espeak_binary() is None:
-            sys.exit("espeak-ng is not installed: apt-get install espeak-ng (needed to speak the data set)")
-        print(f"generating the data set in {data} ...", flush=True)
-        synth_commands(data, n_voices=voices, n_per_word=per_word, seed=args.seed)
+    manifest = commands_manifest(args.data, voices, per_word, args.seed)
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

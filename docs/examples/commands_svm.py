@@ -21,17 +21,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 import fastfeat as ff
 from fastfeat import augment
-from fastfeat.datasets import espeak_binary, read_manifest, synth_commands
+from fastfeat.datasets import read_manifest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # _common.py beside this script
-from _common import librosa_config, librosa_features, speed_line
+from _common import commands_manifest, librosa_config, librosa_features, speed_line
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMG = os.path.normpath(os.path.join(HERE, "..", "img"))
@@ -44,12 +43,7 @@ CONFIG = librosa_config(n_mels=40, n_mfcc=13, deltas=2)
 
 def get_data(args):
     """(train signals, train labels, test signals, test labels, manifest)."""
-    manifest = os.path.join(args.data, "manifest.csv")
-    if not os.path.exists(manifest):
-        if espeak_binary() is None:
-            sys.exit("espeak-ng is not installed: apt-get install espeak-ng (needed to speak the data set)")
-        print(f"generating the data set in {args.data} ...", flush=True)
-        synth_commands(args.data, n_voices=args.voices, n_per_word=args.per_word, seed=args.seed)
+    manifest = commands_manifest(args.data, args.voices, args.per_word, args.seed)
     m = read_manifest(manifest)
     sigs = [ff.load(p, sr=16000)[0] for p in m.paths]
     tr = [i for i, s in enumerate(m.splits) if s == "train"]
@@ -133,8 +127,6 @@ def main(argv=None):
     args = p.parse_args(argv)
     args.voices = args.voices or (16 if args.quick else 96)
     args.per_word = args.per_word or (1 if args.quick else 3)
-    if args.data is None:
-        args.data = os.path.join(tempfile.gettempdir(), f"fastfeat-commands-v{args.voices}-k{args.per_word}-s{args.seed}")
     plot_dir = args.plot_dir or (None if args.quick else IMG)
 
     x_tr, y_tr, x_te, y_te, m = get_data(args)

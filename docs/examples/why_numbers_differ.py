@@ -303,7 +303,6 @@ def main():
     section("6. Log: base and floor")
     last = M.num_frames(N, KAL) - 1  # frame 79: samples 12640..13039, all zeros
     lst = M.model_stages(y, LIB)
-    lib_db = lst["log"]
     lib_raw_db = 10 * np.log10(np.maximum(lst["mel"], 1e-10))
     rows = [
         ("Kaldi", "ln", "max(x, FLT_EPSILON)", EPS32, math.log(EPS32),
