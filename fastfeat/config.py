@@ -356,6 +356,12 @@ def fields_markdown() -> str:
 
     docs/config.md embeds this table verbatim (a test checks it), so the page
     and the validation messages come from the same metadata.
+
+    Examples
+    --------
+    >>> from fastfeat.config import fields_markdown
+    >>> fields_markdown().splitlines()[2]
+    "| `kind` | `'mfcc'` | one of 'mfcc', 'logmel', 'power' | what Extractor/Stream emit |"
     """
     defaults = Config()
     lines = ["| field | default | accepts | meaning |", "| --- | --- | --- | --- |"]

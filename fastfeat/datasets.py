@@ -55,12 +55,26 @@ def voices() -> list[str]:
     """Every accent+variant pair, e.g. ``"en-gb-scotland+m3"``: 8 x 12 = 96 voices.
 
     Each is one "speaker" of :func:`synth_commands`.
+
+    Examples
+    --------
+    >>> from fastfeat.datasets import voices
+    >>> len(voices()), len(set(voices()))
+    (96, 96)
     """
     return [f"{b}+{v}" for b in BASE_VOICES for v in VARIANTS]
 
 
 def espeak_binary() -> str | None:
-    """Path of the espeak-ng program (or the older espeak), None when not installed."""
+    """Path of the espeak-ng program (or the older espeak), None when not installed.
+
+    Examples
+    --------
+    >>> from fastfeat.datasets import espeak_binary
+    >>> path = espeak_binary()
+    >>> path is None or path.endswith(("espeak-ng", "espeak"))
+    True
+    """
     return shutil.which("espeak-ng") or shutil.which("espeak")
 
 

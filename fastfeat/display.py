@@ -51,7 +51,14 @@ def hz_to_mel(f: Any, scale: str = "htk") -> np.ndarray:
 
 
 def mel_to_hz(m: Any, scale: str = "htk") -> np.ndarray:
-    """Inverse of :func:`hz_to_mel`."""
+    """Inverse of :func:`hz_to_mel`.
+
+    Examples
+    --------
+    >>> from fastfeat.display import hz_to_mel, mel_to_hz
+    >>> round(float(mel_to_hz(hz_to_mel(1000.0, "slaney"), "slaney")), 6)
+    1000.0
+    """
     m = np.asarray(m, dtype=np.float64)
     if scale == "htk":
         return 700.0 * (10.0 ** (m / 2595.0) - 1.0)

@@ -374,7 +374,15 @@ def open_audio(path: str | os.PathLike) -> AudioReader:
 
 
 def downmix(block: np.ndarray) -> np.ndarray:
-    """Mono float32 from a (frames, channels) block: the channel mean (a copy for one channel)."""
+    """Mono float32 from a (frames, channels) block: the channel mean (a copy for one channel).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastfeat.io import downmix
+    >>> downmix(np.array([[1.0, 0.0], [0.5, 0.5]], np.float32)).tolist()
+    [0.5, 0.5]
+    """
     if block.shape[1] == 1:
         return np.ascontiguousarray(block[:, 0])
     return block.mean(axis=1, dtype=np.float32)
