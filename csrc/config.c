@@ -15,6 +15,7 @@ const char *ff_strerror(ff_status s)
     case FF_E_TOO_SHORT: return "signal too short for one frame";
     case FF_E_BUFFER: return "output buffer too small";
     case FF_E_STATE: return "call not valid in the current state";
+    case FF_E_FORMAT: return "not a plain PCM or float WAV file";
     }
     return "unknown status";
 }

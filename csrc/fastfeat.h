@@ -34,7 +34,8 @@ typedef enum {
     FF_E_NONFINITE = 4,   /* the signal contains NaN or +-Inf */
     FF_E_TOO_SHORT = 5,   /* the signal yields no frame under this config */
     FF_E_BUFFER = 6,      /* an output buffer is too small */
-    FF_E_STATE = 7        /* call not valid in this state (e.g. push after flush) */
+    FF_E_STATE = 7,       /* call not valid in this state (e.g. push after flush) */
+    FF_E_FORMAT = 8       /* not a plain PCM/float WAV: the caller needs another decoder */
 } ff_status;
 
 /* A static string describing a status (never NULL). */
@@ -198,6 +199,34 @@ ff_status ff_stream_push(ff_stream *s, const float *x, int64_t n, float *out, in
                          int64_t *n_out, int64_t *bad_index);
 /* End of utterance: the rows still owed.  Further pushes need ff_stream_reset. */
 ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out);
+
+/* ---- WAV decoding (wav.c) -------------------------------------------------
+ *
+ * Plain little-endian RIFF/WAVE: integer PCM of 8 (unsigned), 16, 24 or 32
+ * bits and IEEE float of 32 or 64 bits, also as WAVE_FORMAT_EXTENSIBLE with
+ * those subformats and all container bits valid.  Anything else (compressed,
+ * big-endian RIFX, RF64, odd sizes) is FF_E_FORMAT: the caller decodes it with
+ * a general library.  Samples are scaled as libsndfile does: int / 2^(bits-1),
+ * (uint8 - 128) / 128, float as stored (float64 rounded to float32).
+ */
+typedef struct {
+    int32_t format;        /* 1: integer PCM, 3: IEEE float */
+    int32_t bits;          /* bits per sample */
+    int32_t channels;
+    int32_t sample_rate;   /* Hz */
+    int64_t data_offset;   /* byte offset of the first sample in the file */
+    int64_t frames;        /* whole frames of the data chunk present in the file */
+} ff_wav_info;
+
+/*
+ * Parse the header of a WAV file of file_size bytes whose first len bytes are
+ * in buf (the header must lie wholly in buf).  A data chunk that claims more
+ * bytes than the file holds (truncated file, or a streaming writer's
+ * 0xFFFFFFFF) is clipped to what is there.  FF_OK, FF_E_FORMAT or FF_E_ARG.
+ */
+ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wav_info *info);
+/* Decode count interleaved samples at src (count * bits / 8 bytes) to float32. */
+ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,14 @@ No DSP and no validation logic lives here: fastfeat._backend checks arrays and
 configs first and turns status codes into messages.  Every C call runs with
 the GIL released.
 """
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t
+from libc.string cimport memcpy
+from posix cimport fcntl, unistd
+from posix.stat cimport S_ISREG, fstat, struct_stat
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
+
+import numpy as np
+from os import fsencode as os_fsencode
 
 cdef extern from "fastfeat.h" nogil:
     ctypedef int ff_status
@@ -67,9 +74,15 @@ cdef extern from "fastfeat.h" nogil:
     ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out)
     ff_status ff_delta(const float *inp, int64_t rows, int64_t cols, int64_t in_stride,
                        int order, int width, float *out, int64_t out_stride, float *scratch)
+    ctypedef struct ff_wav_info:
+        int32_t format, bits, channels, sample_rate
+        int64_t data_offset, frames
+    ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wav_info *info)
+    ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out)
 
 cdef extern from "stdlib.h" nogil:
     void *malloc(size_t n)
+    void *realloc(void *p, size_t n)
     void free(void *p)
 
 # Streams release the GIL for pushes that compute at least this many frames.
@@ -112,6 +125,51 @@ def check_config(dict values):
     if ff_config_check(&c, &field) != 0:
         return field.decode() if field != NULL else "?"
     return None
+
+
+cdef inline double _now() noexcept nogil:
+    cdef timespec t
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return t.tv_sec + 1e-9 * t.tv_nsec
+
+
+cdef int _reserve(void **buf, size_t *cap, size_t need) noexcept nogil:
+    """Grow *buf to at least need bytes (doubling); 0 on success, -1 when out of memory."""
+    cdef size_t n = cap[0] if cap[0] > 0 else 4096
+    cdef void *p
+    if need <= cap[0]:
+        return 0
+    while n < need:
+        n *= 2
+    p = realloc(buf[0], n)
+    if p == NULL:
+        return -1
+    buf[0] = p
+    cap[0] = n
+    return 0
+
+
+cdef int64_t _read_file(const char *path, int64_t max_bytes, uint8_t **buf, size_t *cap) noexcept nogil:
+    """Read a whole regular file of at most max_bytes into *buf; its size, or -1."""
+    cdef struct_stat st
+    cdef int64_t size, got = 0
+    cdef ssize_t r
+    cdef int fd = fcntl.open(path, fcntl.O_RDONLY)
+    if fd < 0:
+        return -1
+    if fstat(fd, &st) != 0 or not S_ISREG(st.st_mode) or st.st_size > max_bytes \
+            or _reserve(<void **>buf, cap, <size_t>st.st_size + 1) != 0:
+        unistd.close(fd)
+        return -1
+    size = st.st_size
+    while got < size:
+        r = unistd.read(fd, buf[0] + got, <size_t>(size - got))
+        if r <= 0:  # an error, or the file shrank while we read it
+            unistd.close(fd)
+            return -1
+        got += r
+    unistd.close(fd)
+    return size
 
 
 cdef class Engine:
@@ -188,6 +246,80 @@ cdef class Engine:
                                 out.shape[0], threads, &bad)
             ff_workspace_free(ws)
         return st, bad
+
+    def extract_wav_files(self, list paths, int64_t max_frames):
+        """Features of plain mono WAV files at the config's sample rate, read with the GIL released.
+
+        Each file is read whole (POSIX read), decoded by ff_wav_decode and
+        extracted by ff_extract, exactly as ``Extractor(load(path))``.  Returns
+        ``(features, rows, frames, decode_s, compute_s)``: every file's rows in
+        order in one float32 (total, n_features) array, and lists of each
+        file's row and audio frame counts.  A file this fast path does not
+        take -- not a plain PCM/float WAV, not mono, another rate, more than
+        max_frames frames, unreadable, too short, non-finite -- has rows -1
+        and is left to the general path, which raises the error a user
+        should see.
+        """
+        cdef Py_ssize_t n = len(paths), i
+        cdef list encoded = [os_fsencode(p) for p in paths]
+        cdef const char **cpaths = NULL
+        cdef int64_t[::1] rows = np.full(n, -1, dtype=np.int64)
+        cdef int64_t[::1] frames = np.zeros(n, dtype=np.int64)
+        cdef int32_t nf = self.n_features
+        # float64 samples + any header (no overflow for absurd max_frames)
+        cdef int64_t max_bytes = max_frames * 8 + (1 << 16) if max_frames < (<int64_t>1 << 56) else INT64_MAX
+        cdef uint8_t *raw = NULL
+        cdef float *x = NULL
+        cdef float *feats = NULL
+        cdef size_t raw_cap = 0, x_cap = 0, feats_cap = 0
+        cdef int64_t size, nr, total = 0, bad
+        cdef ff_wav_info info
+        cdef ff_workspace *ws = NULL
+        cdef ff_status st = 0
+        cdef double t0, t1, t_decode = 0.0, t_compute = 0.0
+        cdef float[:, ::1] out
+        cpaths = <const char **>malloc(sizeof(char *) * (n if n > 0 else 1))
+        if cpaths == NULL:
+            raise MemoryError
+        for i in range(n):
+            cpaths[i] = NULL  # a path with a NUL byte: open() would cut it short
+            if b"\0" not in encoded[i]:
+                cpaths[i] = encoded[i]
+        with nogil:
+            st = ff_workspace_new(self.ext, &ws)
+            i = 0
+            while st == 0 and i < n:
+                t0 = _now()
+                size = _read_file(cpaths[i], max_bytes, &raw, &raw_cap) if cpaths[i] != NULL else -1
+                if (size >= 0 and ff_wav_parse(raw, size, size, &info) == 0 and info.channels == 1
+                        and info.sample_rate == self.cfg.sample_rate and info.frames <= max_frames):
+                    nr = ff_num_frames(&self.cfg, info.frames)
+                    if nr > 0 and _reserve(<void **>&x, &x_cap, sizeof(float) * info.frames + 1) == 0 \
+                            and _reserve(<void **>&feats, &feats_cap, sizeof(float) * nf * (total + nr)) == 0:
+                        ff_wav_decode(&info, raw + info.data_offset, info.frames, x)
+                        t1 = _now()
+                        t_decode += t1 - t0
+                        if ff_extract(self.ext, ws, x, info.frames, feats + total * nf, nr, 1, &bad) == 0:
+                            rows[i] = nr
+                            frames[i] = info.frames
+                            total += nr
+                        t_compute += _now() - t1
+                i += 1
+            ff_workspace_free(ws)
+            free(raw)
+            free(x)
+            free(cpaths)
+        try:
+            if st != 0:
+                raise MemoryError
+            result = np.empty((total, nf), dtype=np.float32)
+            out = result
+            if total > 0:
+                with nogil:
+                    memcpy(&out[0, 0], feats, sizeof(float) * nf * total)
+        finally:
+            free(feats)
+        return result, np.asarray(rows).tolist(), np.asarray(frames).tolist(), t_decode, t_compute
 
 
 cdef class StreamState:

@@ -61,12 +61,13 @@ _jit = njit(cache=True, nogil=True, error_model="numpy")
 LANES = 16  # frames per block (FF_LANES)
 
 # ---- status codes and enums (fastfeat.h) ------------------------------------
-OK, E_NOMEM, E_CONFIG, E_ARG, E_NONFINITE, E_TOO_SHORT, E_BUFFER, E_STATE = range(8)
+OK, E_NOMEM, E_CONFIG, E_ARG, E_NONFINITE, E_TOO_SHORT, E_BUFFER, E_STATE, E_FORMAT = range(9)
 _STRERROR = {
     OK: "ok", E_NOMEM: "out of memory", E_CONFIG: "invalid configuration",
     E_ARG: "invalid argument", E_NONFINITE: "signal contains NaN or infinity",
     E_TOO_SHORT: "signal too short for one frame", E_BUFFER: "output buffer too small",
     E_STATE: "call not valid in the current state",
+    E_FORMAT: "not a plain PCM or float WAV file",  # only the C engine's WAV reader returns it
 }
 KIND_MFCC, KIND_LOGMEL, KIND_POWER = 0, 1, 2
 WIN_HAMMING, WIN_HANN, WIN_POVEY, WIN_BLACKMAN, WIN_RECTANGULAR = range(5)

@@ -17,9 +17,16 @@ not in the journal, so nothing is lost and nothing is written twice.  The
 entry file (``index.csv``, ``feats.scp`` or the HDF5 file of external links)
 and ``errors.tsv`` are rewritten from the journal, atomically, when a run ends.
 
-Long files are read in blocks and go through ``fastfeat.Stream`` (bit-identical
-to ``Extractor``); their rows are appended to the part as they come, so memory
-is bounded by the block, not by the file.
+Where the time goes
+-------------------
+With the C engine, a worker hands its files to ``Engine.extract_wav_files``
+32 at a time: one GIL-free call reads, decodes (``csrc/wav.c``) and extracts
+every plain mono WAV at the config's rate, so threads scale with cores.  The
+files it leaves (other formats, rates, channel counts, long files, bad files)
+go one by one through ``open_audio``.  Long files are read in blocks and go
+through ``fastfeat.Stream`` (bit-identical to ``Extractor``); their rows are
+appended to the part as they come, so memory is bounded by the block, not by
+the file.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import contextlib
 import csv
 import functools
 import glob
+import itertools
 import json
 import os
 import struct
@@ -54,6 +62,7 @@ FORMATS = {"npy": "index.csv", "hdf5": "features.h5", "ark": "feats.scp"}
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".w64", ".caf")
 BLOCK_FRAMES = 1 << 20  # files longer than this (frames) are streamed in blocks of it
 FILES_PER_PART = 256
+BATCH_FILES = 32  # files per GIL-free read + decode + extract call of the C engine
 BYTES_PER_PART = 256 << 20
 _JOURNAL, _META, _ERRORS = "journal.jsonl", "fastfeat.json", "errors.tsv"
 _NPY_HEADER = 128  # bytes reserved for an .npy header (the shape is written at the end)
@@ -189,6 +198,11 @@ class _Part:
 
     suffix = ""
 
+    @staticmethod
+    def id_problem(utt_id: str) -> str | None:
+        """Why this format cannot store an utterance of this id (None: it can)."""
+        return None
+
     def __init__(self, root: str, name: str, config: Config, n_features: int) -> None:
         self.name = name + self.suffix
         self.path = os.path.join(root, self.name)
@@ -201,6 +215,22 @@ class _Part:
         self.begin(utt, feats.shape[0])
         self.append(feats)
         return self.end()
+
+    def add_many(self, utts: list[Utterance], feats: np.ndarray, rows: list[int]) -> list[Any]:
+        """Add utterances whose rows are consecutive in ``feats`` (``rows[i]`` each).
+
+        Returns their locations; an utterance that could not be added has the
+        exception instead, and the others are added all the same.
+        """
+        locs: list[Any] = []
+        start = 0
+        for utt, n in zip(utts, rows):
+            try:
+                locs.append(self.add(utt, feats[start:start + n]))
+            except Exception as exc:
+                locs.append(exc)
+            start += n
+        return locs
 
     def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
         """Start utterance ``utt``; ``rows_hint`` is its row count when known."""
@@ -250,6 +280,15 @@ class _NpyPart(_Part):
     def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
         self._start, self.rows = self._total, 0
 
+    def add_many(self, utts: list[Utterance], feats: np.ndarray, rows: list[int]) -> list[Any]:
+        self._f.write(memoryview(feats).cast("B"))  # one write for the whole batch
+        locs = []
+        for n in rows:
+            locs.append([self._total, self._total + n])
+            self._total += n
+        self.count += len(rows)
+        return locs
+
     def append(self, rows: np.ndarray) -> None:
         self._f.write(memoryview(rows).cast("B"))
         self.rows += rows.shape[0]
@@ -283,14 +322,36 @@ class _ArkPart(_Part):
         super().__init__(*args)
         self._f = open(self.tmp, "wb")
 
+    @staticmethod
+    def id_problem(utt_id: str) -> str | None:
+        if not utt_id or any(c.isspace() for c in utt_id):
+            return f"id {utt_id!r} is empty or contains whitespace, which a Kaldi archive key cannot"
+        return None
+
+    def _header(self, rows: int) -> bytes:
+        return b"\0BFM \x04" + struct.pack("<i", rows) + b"\x04" + struct.pack("<i", self.n_features)
+
     def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
-        if not utt.id or any(c.isspace() for c in utt.id):
-            raise ValueError(f"id {utt.id!r} is empty or contains whitespace, which a Kaldi archive key cannot")
         self._start = self._f.tell()
         self._f.write(utt.id.encode("utf-8") + b" ")
         self._loc = self._f.tell()
-        self._f.write(b"\0BFM \x04" + struct.pack("<i", rows_hint or 0) + b"\x04" + struct.pack("<i", self.n_features))
+        self._f.write(self._header(rows_hint or 0))
         self._hint, self.rows = rows_hint, 0
+
+    def add_many(self, utts: list[Utterance], feats: np.ndarray, rows: list[int]) -> list[Any]:
+        pieces: list[Any] = []
+        locs = []
+        pos, start = self._f.tell(), 0
+        for utt, n in zip(utts, rows):
+            key = utt.id.encode("utf-8") + b" "
+            data = memoryview(feats[start:start + n]).cast("B")
+            pieces += (key, self._header(n), data)
+            locs.append(pos + len(key))
+            pos += len(key) + 15 + data.nbytes
+            start += n
+        self._f.write(b"".join(pieces))  # one write for the whole batch
+        self.count += len(utts)
+        return locs
 
     def append(self, rows: np.ndarray) -> None:
         self._f.write(memoryview(rows).cast("B"))
@@ -471,37 +532,71 @@ def _one_line(exc: BaseException) -> str:
     return text if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {text}"
 
 
+def _general(utt: Utterance, part: _Part, task: _Task, ext: Extractor, res: _Result) -> tuple[Any, float]:
+    """One file through open_audio (any format, rate, length): its location in the part and seconds."""
+    with open_audio(utt.path) as reader:
+        seconds = reader.frames / reader.sample_rate
+        if reader.frames * reader.channels > task.block_frames and task.config.causal:
+            return _blocks(reader, utt, part, task, res), seconds
+        return _whole(reader, utt, part, ext, res), seconds
+
+
+def _record(utt: Utterance, part: _Part, loc: Any, seconds: float) -> dict:
+    rec = {"id": utt.id, "part": part.name, "loc": loc, "seconds": seconds, "path": utt.path}
+    if utt.label is not None:
+        rec["label"] = utt.label
+    if utt.speaker is not None:
+        rec["speaker"] = utt.speaker
+    return rec
+
+
 def _run_task(task: _Task, progress: Callable[[int, float], None] | None = None,
               stop: threading.Event | None = None) -> _Result:
-    """Extract the task's files into one part; bad files become errors, never exceptions."""
+    """Extract the task's files into one part; bad files become errors, never exceptions.
+
+    With the C engine, files go in batches of ``BATCH_FILES`` through one
+    GIL-free call that reads, decodes and extracts every plain mono WAV at the
+    config's rate (``Engine.extract_wav_files``); the files it leaves, and all
+    files with another backend, go one by one through ``open_audio``.
+    """
     res = _Result()
     ext = _extractor(task.config)
+    fast = getattr(ext._engine, "extract_wav_files", None)
+    rate = task.config.sample_rate
     part = _PARTS[task.format](task.root, task.part, task.config, ext.n_features)
     try:
-        for utt in task.items:
+        for start in range(0, len(task.items), BATCH_FILES):
             if stop is not None and stop.is_set():
                 break
-            res.files += 1
-            try:
-                with open_audio(utt.path) as reader:
-                    seconds = reader.frames / reader.sample_rate
-                    if reader.frames * reader.channels > task.block_frames and task.config.causal:
-                        loc = _blocks(reader, utt, part, task, res)
+            batch = task.items[start:start + BATCH_FILES]
+            locs: dict[int, Any] = {}
+            if fast is not None:
+                feats, rows, frames, decode, compute = fast([u.path for u in batch], task.block_frames)
+                res.decode += decode
+                res.compute += compute
+                took = [k for k, n in enumerate(rows) if n >= 0]
+                if took:
+                    t0 = time.perf_counter()
+                    locs = dict(zip(took, part.add_many([batch[k] for k in took], feats, [rows[k] for k in took])))
+                    res.write += time.perf_counter() - t0
+            done = 0.0
+            for k, utt in enumerate(batch):
+                res.files += 1
+                try:
+                    if k in locs:
+                        loc, seconds = locs[k], frames[k] / rate
+                        if isinstance(loc, Exception):
+                            raise loc
                     else:
-                        loc = _whole(reader, utt, part, ext, res)
-            except Exception as exc:  # a bad file is reported, never stops the run
-                res.errors.append((utt.path, _one_line(exc)))
-                seconds = 0.0
-            else:
-                rec = {"id": utt.id, "part": part.name, "loc": loc, "seconds": seconds, "path": utt.path}
-                if utt.label is not None:
-                    rec["label"] = utt.label
-                if utt.speaker is not None:
-                    rec["speaker"] = utt.speaker
-                res.records.append(rec)
-                res.seconds += seconds
+                        loc, seconds = _general(utt, part, task, ext, res)
+                except Exception as exc:  # a bad file is reported, never stops the run
+                    res.errors.append((utt.path, _one_line(exc)))
+                else:
+                    res.records.append(_record(utt, part, loc, seconds))
+                    res.seconds += seconds
+                    done += seconds
             if progress is not None:
-                progress(1, seconds)
+                progress(len(batch), done)
         if stop is not None and stop.is_set():
             part.abort()
             res.records.clear()
@@ -582,7 +677,11 @@ class _Store:
             os.makedirs(self.root, exist_ok=True)
             _replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict()}))
         self.config = config
-        self.records = _read_journal(self.root)
+        self.records: list[dict] = []
+        self._lines: list[tuple[bytes, str]] = []  # (id, entry file line) of every record
+        self._pending = _Lines()
+        self._csv = csv.writer(self._pending, lineterminator="\n")
+        self._add(_read_journal(self.root))
         self._journal = open(os.path.join(self.root, _JOURNAL), "ab")
 
     def _recover(self) -> None:
@@ -602,13 +701,33 @@ class _Store:
             self._journal.write(b"".join(json.dumps(r).encode("utf-8") + b"\n" for r in records))
             self._journal.flush()
             os.fsync(self._journal.fileno())
-            self.records += records
+            self._add(records)
+
+    def _add(self, records: list[dict]) -> None:
+        """Keep the records and, for the text entry files, their lines, formatted while workers run."""
+        self.records += records
+        if self.format == "npy":
+            self._csv.writerows((r["id"], r["part"], *r["loc"], r["seconds"], r["path"], r.get("label", ""),
+                                 r.get("speaker", "")) for r in records)
+        elif self.format == "ark":
+            root = os.path.abspath(self.root)
+            self._pending += (f"{r['id']} {os.path.join(root, r['part'])}:{r['loc']}\n" for r in records)
+        self._lines += zip((r["id"].encode("utf-8") for r in records), self._pending)
+        self._pending.clear()
 
     def finish(self, errors: list[tuple[str, str]]) -> str:
         """Write the entry file (sorted by id, as Kaldi wants) and errors.tsv; returns the errors path."""
         self._journal.close()
-        self.records.sort(key=lambda r: r["id"].encode("utf-8"))
-        getattr(self, f"_entry_{self.format}")()
+        if self.format == "hdf5":
+            self._entry_hdf5()
+        else:
+            self._lines.sort(key=lambda line: line[0])
+            head = "id,part,start,stop,seconds,path,label,speaker\n" if self.format == "npy" else ""
+
+            def write(p: str) -> None:
+                with open(p, "w", newline="", encoding="utf-8") as f:
+                    f.write(head + "".join(line for _, line in self._lines))
+            _replace_atomically(self.entry, write)
         errors_path = os.path.join(self.root, _ERRORS)
 
         def write_errors(p: str) -> None:
@@ -619,25 +738,10 @@ class _Store:
         _replace_atomically(errors_path, write_errors)
         return errors_path
 
-    def _entry_npy(self) -> None:
-        def write(p: str) -> None:
-            with open(p, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow(["id", "part", "start", "stop", "seconds", "path", "label", "speaker"])
-                for r in self.records:
-                    w.writerow([r["id"], r["part"], *r["loc"], r["seconds"], r["path"], r.get("label", ""), r.get("speaker", "")])
-        _replace_atomically(self.entry, write)
-
-    def _entry_ark(self) -> None:
-        def write(p: str) -> None:
-            with open(p, "w", encoding="utf-8") as f:
-                for r in self.records:
-                    f.write(f"{r['id']} {os.path.abspath(os.path.join(self.root, r['part']))}:{r['loc']}\n")
-        _replace_atomically(self.entry, write)
-
     def _entry_hdf5(self) -> None:
         h5py = _h5py()
         base = os.path.dirname(os.path.abspath(self.entry))
+        self.records.sort(key=lambda r: r["id"].encode("utf-8"))
 
         def write(p: str) -> None:
             with h5py.File(p, "w") as f:
@@ -645,6 +749,12 @@ class _Store:
                 for r in self.records:
                     f[r["id"]] = h5py.ExternalLink(os.path.relpath(os.path.join(self.root, r["part"]), base), r["loc"])
         _replace_atomically(self.entry, write)
+
+
+class _Lines(list):
+    """A list that a csv.writer can write rows into (one string per row)."""
+
+    write = list.append
 
 
 def _write_json(path: str, value: Any) -> None:
@@ -733,11 +843,15 @@ class _Progress:
 
 
 def _plan(items: list[Utterance], root: str, fmt: str, config: Config, workers: int,
-          block_frames: int) -> list[_Task]:
-    """Consecutive items grouped so that every worker gets several tasks."""
+          block_frames: int) -> Iterator[_Task]:
+    """Consecutive items grouped so that every worker gets several tasks.
+
+    A generator: the first tasks start while later ones are still planned
+    (one ``stat`` per file, for the size limit of a part).
+    """
     per = max(1, min(FILES_PER_PART, -(-len(items) // (4 * workers))))
     token = uuid.uuid4().hex[:8]
-    tasks: list[_Task] = []
+    count = 0
     group: list[Utterance] = []
     size = 0
     for utt in items:
@@ -747,18 +861,21 @@ def _plan(items: list[Utterance], root: str, fmt: str, config: Config, workers: 
             pass
         group.append(utt)
         if len(group) >= per or size >= BYTES_PER_PART:
-            tasks.append(_Task(root, fmt, config, f"part-{token}-{len(tasks):05d}", group, block_frames))
+            yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames)
+            count += 1
             group, size = [], 0
     if group:
-        tasks.append(_Task(root, fmt, config, f"part-{token}-{len(tasks):05d}", group, block_frames))
-    return tasks
+        yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames)
 
 
-def _local(tasks: list[_Task], jobs: int, progress: _Progress) -> Iterator[_Result]:
+def _local(tasks: Iterable[_Task], jobs: int, progress: _Progress) -> Iterator[_Result]:
     stop = threading.Event()
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="fastfeat")
     try:
-        futures = [pool.submit(_run_task, t, progress.update, stop) for t in tasks]
+        # plan one task per worker before any starts, so that all start together
+        # (a worker started alone slows the planning of the next task)
+        first = list(itertools.islice(tasks, jobs))
+        futures = [pool.submit(_run_task, t, progress.update, stop) for t in itertools.chain(first, tasks)]
         for fut in as_completed(futures):
             yield fut.result()
     finally:
@@ -794,7 +911,7 @@ def _dask_client(dask: Any) -> tuple[Any, Callable[[], None]]:
     return client, client.close
 
 
-def _distributed(tasks: list[_Task], client: Any, progress: _Progress) -> Iterator[_Result]:
+def _distributed(tasks: Iterable[_Task], client: Any, progress: _Progress) -> Iterator[_Result]:
     from dask.distributed import as_completed as dask_completed
 
     futures = {client.submit(_run_task, t, pure=False): t for t in tasks}
@@ -897,6 +1014,8 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         for utt in items:
             if utt.id in seen:
                 summary.errors.append((utt.path, f"duplicate id {utt.id!r}: an earlier input has the same id"))
+            elif _PARTS[store.format].id_problem(utt.id):
+                summary.errors.append((utt.path, _PARTS[store.format].id_problem(utt.id)))
             elif utt.id in done:
                 summary.skipped += 1
             else:

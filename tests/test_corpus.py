@@ -105,6 +105,62 @@ def test_wav_truncated_data_reads_what_is_there(tmp_path):
     np.testing.assert_array_equal(ours, sf.read(path, dtype="float32", always_2d=True)[0])
 
 
+needs_c = pytest.mark.skipif(ff.backend() != "c", reason="the batch WAV reader is part of the C engine")
+
+
+@needs_c
+@pytest.mark.parametrize("container,subtype", [("WAV", "PCM_U8")] + [
+    (c, s) for c in ("WAV", "WAVEX") for s in ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE")])
+def test_c_wav_batch_equals_load_then_extract(tmp_path, container, subtype):
+    """The GIL-free corpus reader (C header parser + decoder) gives Extractor(load(path)) exactly."""
+    rng = np.random.default_rng(4)
+    paths = []
+    for i, n in enumerate((16000, 401, 7777)):
+        paths.append(tmp_path / f"{i}.wav")
+        sf.write(paths[-1], np.clip(rng.standard_normal(n) * 0.5, -1, 1), 16000, subtype=subtype, format=container)
+    ext = ff.Extractor()
+    feats, rows, frames, decode, compute = ext._engine.extract_wav_files([str(p) for p in paths], 1 << 20)
+    assert frames == [16000, 401, 7777] and decode >= 0 and compute > 0
+    refs = [ext(ff.load(p)[0]) for p in paths]
+    assert rows == [r.shape[0] for r in refs]
+    np.testing.assert_array_equal(feats, np.concatenate(refs))
+
+
+@needs_c
+def test_c_wav_batch_leaves_other_files_to_the_general_path(tmp_path):
+    rng = np.random.default_rng(5)
+    y = rng.uniform(-0.5, 0.5, 8000)
+    sf.write(tmp_path / "ok.wav", y, 16000, subtype="PCM_16")
+    sf.write(tmp_path / "stereo.wav", np.stack([y, y], axis=1), 16000, subtype="PCM_16")
+    sf.write(tmp_path / "rate.wav", y, 22050, subtype="PCM_16")
+    sf.write(tmp_path / "flac.wav", y, 16000, format="FLAC")  # a FLAC file named .wav
+    sf.write(tmp_path / "long.wav", np.tile(y, 3), 16000, subtype="PCM_16")
+    sf.write(tmp_path / "short.wav", y[:100], 16000, subtype="PCM_16")
+    sf.write(tmp_path / "nan.wav", np.where(np.arange(8000) == 5000, np.nan, y), 16000, subtype="FLOAT")
+    sf.write(tmp_path / "ulaw.wav", y, 16000, subtype="ULAW")
+    good = (tmp_path / "ok.wav").read_bytes()
+    (tmp_path / "header.wav").write_bytes(good[:40])  # cut inside the header
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "dir.wav").mkdir()
+    names = ["ok", "stereo", "rate", "flac", "long", "short", "nan", "ulaw", "header", "empty", "dir", "missing"]
+    ext = ff.Extractor()
+    paths = [str(tmp_path / f"{n}.wav") for n in names] + [str(tmp_path / "ok.wav") + "\0.flac"]
+    feats, rows, frames, _, _ = ext._engine.extract_wav_files(paths, 20000)
+    assert rows == [ext.n_frames(8000)] + [-1] * (len(paths) - 1)
+    np.testing.assert_array_equal(feats, ext(ff.load(tmp_path / "ok.wav")[0]))
+
+
+@needs_c
+def test_c_wav_batch_reads_a_truncated_data_chunk_as_the_python_reader(tmp_path):
+    path = tmp_path / "cut.wav"
+    sf.write(path, np.random.default_rng(2).uniform(-1, 1, 5000), 16000, subtype="PCM_16")
+    path.write_bytes(path.read_bytes()[:-1001])  # data chunk size now exceeds the file
+    ext = ff.Extractor()
+    feats, rows, frames, _, _ = ext._engine.extract_wav_files([str(path)], 1 << 20)
+    assert frames == [(5000 * 2 - 1001) // 2]
+    np.testing.assert_array_equal(feats, ext(ff.load(path)[0]))
+
+
 def test_open_audio_errors(tmp_path):
     with pytest.raises(ValueError, match="is a directory"):
         open_audio(tmp_path)
@@ -148,6 +204,25 @@ def test_extract_every_format_equals_extractor(corpus, tmp_path, fmt):
     assert all(why for why in reasons.values())
 
 
+@needs_c
+def test_plain_mono_wavs_skip_open_audio(corpus, tmp_path, monkeypatch):
+    """With the C engine, plain mono WAVs at the config's rate never reach the Python reader."""
+    import fastfeat.corpus as corpus_mod
+
+    root, refs = corpus
+    opened = []
+    monkeypatch.setattr(corpus_mod, "open_audio", lambda p: opened.append(p) or open_audio(p))
+    s = extract([root], tmp_path / "f", jobs=2, block_frames=BLOCK)
+    assert (s.files, s.failed) == (N_CLIPS, len(BAD))
+    _check_output(tmp_path / "f", refs)
+    general = {os.path.basename(p) for p in opened}
+    for u in collect_inputs([root]):
+        info = sf.info(u.path) if not u.id.startswith("bad/") else None
+        plain = (info is not None and info.format == "WAV" and info.channels == 1
+                 and info.samplerate == 16000 and info.frames <= BLOCK)
+        assert (os.path.basename(u.path) in general) != plain, u.path
+
+
 def test_outputs_are_readable_by_their_own_tools(corpus, tmp_path, monkeypatch):
     h5py = pytest.importorskip("h5py")
     kaldiio = pytest.importorskip("kaldiio")
@@ -177,12 +252,13 @@ def test_outputs_are_readable_by_their_own_tools(corpus, tmp_path, monkeypatch):
 _KILLED_RUN = textwrap.dedent("""
     import sys, time
     import fastfeat.corpus as corpus
-    _open = corpus.open_audio
-    def slow_open(path):  # a slow disk: ~3 ms per file, so the run is killed mid-way
+    _record = corpus._record
+    def slow_record(*args):  # ~3 ms per file, every path, so the run is killed mid-way
         time.sleep(0.003)
-        return _open(path)
-    corpus.open_audio = slow_open
+        return _record(*args)
+    corpus._record = slow_record
     corpus.FILES_PER_PART = 16
+    corpus.BATCH_FILES = 4
     corpus.extract([sys.argv[1]], sys.argv[2], jobs=2, block_frames=%d)
 """ % BLOCK)
 
@@ -252,6 +328,11 @@ def test_manifest_ids_labels_speakers(corpus, tmp_path):
     np.testing.assert_array_equal(got["first"][0], refs["spk0/utt000"])
     with h5py.File(tmp_path / "m.h5", "r") as f:
         assert f["first"].attrs["speaker"] == "alice"
+    # a Kaldi archive key cannot hold whitespace: that utterance fails, the others are written
+    (root / "spaces.csv").write_text("path,id\nspk0/utt000.wav,has space\nspk1/utt001.wav,fine\n", encoding="utf-8")
+    s = extract([root / "spaces.csv"], tmp_path / "k.ark", jobs=1)
+    assert (s.files, s.failed) == (1, 1) and "whitespace" in s.errors[0][1]
+    assert [uid for uid, _ in read_features(tmp_path / "k.ark")] == ["fine"]
     (root / "nopath.csv").write_text("file,id\na.wav,a\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no 'path' column"):
         collect_inputs([root / "nopath.csv"])
