@@ -13,21 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "fastfeat.h"
-
-static int passed, failed;
-
-#define EXPECT(cond, ...)                                   \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                   \
-            fputc('\n', stderr);                            \
-        }                                                   \
-    } while (0)
 
 static uint64_t rng_state = 12345;
 static double urand(void)

@@ -14,21 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "fastfeat.h"
-
-static int passed, failed;
-
-#define EXPECT(cond, ...)                                        \
-    do {                                                         \
-        if (cond) {                                              \
-            passed++;                                            \
-        } else {                                                 \
-            failed++;                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-            fprintf(stderr, __VA_ARGS__);                        \
-            fputc('\n', stderr);                                 \
-        }                                                        \
-    } while (0)
 
 typedef struct {
     uint8_t b[512];
