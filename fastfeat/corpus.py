@@ -541,13 +541,18 @@ def _general(utt: Utterance, part: _Part, task: _Task, ext: Extractor, res: _Res
         return _whole(reader, utt, part, ext, res), seconds
 
 
-def _record(utt: Utterance, part: _Part, loc: Any, seconds: float) -> dict:
+def _done(res: _Result, utt: Utterance, part: _Part, loc: Any, seconds: float) -> None:
+    """Record an utterance written at ``loc`` (or, when ``loc`` is an exception, failed)."""
+    if isinstance(loc, Exception):
+        res.errors.append((utt.path, _one_line(loc)))
+        return
     rec = {"id": utt.id, "part": part.name, "loc": loc, "seconds": seconds, "path": utt.path}
     if utt.label is not None:
         rec["label"] = utt.label
     if utt.speaker is not None:
         rec["speaker"] = utt.speaker
-    return rec
+    res.records.append(rec)
+    res.seconds += seconds
 
 
 def _run_task(task: _Task, progress: Callable[[int, float], None] | None = None,
@@ -569,7 +574,9 @@ def _run_task(task: _Task, progress: Callable[[int, float], None] | None = None,
             if stop is not None and stop.is_set():
                 break
             batch = task.items[start:start + BATCH_FILES]
-            locs: dict[int, Any] = {}
+            res.files += len(batch)
+            before = res.seconds
+            rest = batch
             if fast is not None:
                 feats, rows, frames, decode, compute = fast([u.path for u in batch], task.block_frames)
                 res.decode += decode
@@ -577,26 +584,19 @@ def _run_task(task: _Task, progress: Callable[[int, float], None] | None = None,
                 took = [k for k, n in enumerate(rows) if n >= 0]
                 if took:
                     t0 = time.perf_counter()
-                    locs = dict(zip(took, part.add_many([batch[k] for k in took], feats, [rows[k] for k in took])))
+                    locs = part.add_many([batch[k] for k in took], feats, [rows[k] for k in took])
                     res.write += time.perf_counter() - t0
-            done = 0.0
-            for k, utt in enumerate(batch):
-                res.files += 1
+                    for k, loc in zip(took, locs):
+                        _done(res, batch[k], part, loc, frames[k] / rate)
+                    rest = [utt for utt, n in zip(batch, rows) if n < 0]
+            for utt in rest:
                 try:
-                    if k in locs:
-                        loc, seconds = locs[k], frames[k] / rate
-                        if isinstance(loc, Exception):
-                            raise loc
-                    else:
-                        loc, seconds = _general(utt, part, task, ext, res)
+                    loc, seconds = _general(utt, part, task, ext, res)
                 except Exception as exc:  # a bad file is reported, never stops the run
-                    res.errors.append((utt.path, _one_line(exc)))
-                else:
-                    res.records.append(_record(utt, part, loc, seconds))
-                    res.seconds += seconds
-                    done += seconds
+                    loc, seconds = exc, 0.0
+                _done(res, utt, part, loc, seconds)
             if progress is not None:
-                progress(len(batch), done)
+                progress(len(batch), res.seconds - before)
         if stop is not None and stop.is_set():
             part.abort()
             res.records.clear()

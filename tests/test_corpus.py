@@ -252,11 +252,11 @@ def test_outputs_are_readable_by_their_own_tools(corpus, tmp_path, monkeypatch):
 _KILLED_RUN = textwrap.dedent("""
     import sys, time
     import fastfeat.corpus as corpus
-    _record = corpus._record
-    def slow_record(*args):  # ~3 ms per file, every path, so the run is killed mid-way
+    _done = corpus._done
+    def slow_done(*args):  # ~3 ms per file, every path, so the run is killed mid-way
         time.sleep(0.003)
-        return _record(*args)
-    corpus._record = slow_record
+        return _done(*args)
+    corpus._done = slow_done
     corpus.FILES_PER_PART = 16
     corpus.BATCH_FILES = 4
     corpus.extract([sys.argv[1]], sys.argv[2], jobs=2, block_frames=%d)
