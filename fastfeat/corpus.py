@@ -677,11 +677,7 @@ class _Store:
             os.makedirs(self.root, exist_ok=True)
             _replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict()}))
         self.config = config
-        self.records: list[dict] = []
-        self._lines: list[tuple[bytes, str]] = []  # (id, entry file line) of every record
-        self._pending = _Lines()
-        self._csv = csv.writer(self._pending, lineterminator="\n")
-        self._add(_read_journal(self.root))
+        self.records = _read_journal(self.root)
         self._journal = open(os.path.join(self.root, _JOURNAL), "ab")
 
     def _recover(self) -> None:
@@ -701,33 +697,13 @@ class _Store:
             self._journal.write(b"".join(json.dumps(r).encode("utf-8") + b"\n" for r in records))
             self._journal.flush()
             os.fsync(self._journal.fileno())
-            self._add(records)
-
-    def _add(self, records: list[dict]) -> None:
-        """Keep the records and, for the text entry files, their lines, formatted while workers run."""
-        self.records += records
-        if self.format == "npy":
-            self._csv.writerows((r["id"], r["part"], *r["loc"], r["seconds"], r["path"], r.get("label", ""),
-                                 r.get("speaker", "")) for r in records)
-        elif self.format == "ark":
-            root = os.path.abspath(self.root)
-            self._pending += (f"{r['id']} {os.path.join(root, r['part'])}:{r['loc']}\n" for r in records)
-        self._lines += zip((r["id"].encode("utf-8") for r in records), self._pending)
-        self._pending.clear()
+            self.records += records
 
     def finish(self, errors: list[tuple[str, str]]) -> str:
         """Write the entry file (sorted by id, as Kaldi wants) and errors.tsv; returns the errors path."""
         self._journal.close()
-        if self.format == "hdf5":
-            self._entry_hdf5()
-        else:
-            self._lines.sort(key=lambda line: line[0])
-            head = "id,part,start,stop,seconds,path,label,speaker\n" if self.format == "npy" else ""
-
-            def write(p: str) -> None:
-                with open(p, "w", newline="", encoding="utf-8") as f:
-                    f.write(head + "".join(line for _, line in self._lines))
-            _replace_atomically(self.entry, write)
+        self.records.sort(key=lambda r: r["id"].encode("utf-8"))
+        getattr(self, f"_entry_{self.format}")()
         errors_path = os.path.join(self.root, _ERRORS)
 
         def write_errors(p: str) -> None:
@@ -738,10 +714,25 @@ class _Store:
         _replace_atomically(errors_path, write_errors)
         return errors_path
 
+    def _entry_npy(self) -> None:
+        def write(p: str) -> None:
+            with open(p, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(["id", "part", "start", "stop", "seconds", "path", "label", "speaker"])
+                for r in self.records:
+                    w.writerow([r["id"], r["part"], *r["loc"], r["seconds"], r["path"], r.get("label", ""), r.get("speaker", "")])
+        _replace_atomically(self.entry, write)
+
+    def _entry_ark(self) -> None:
+        def write(p: str) -> None:
+            with open(p, "w", encoding="utf-8") as f:
+                for r in self.records:
+                    f.write(f"{r['id']} {os.path.abspath(os.path.join(self.root, r['part']))}:{r['loc']}\n")
+        _replace_atomically(self.entry, write)
+
     def _entry_hdf5(self) -> None:
         h5py = _h5py()
         base = os.path.dirname(os.path.abspath(self.entry))
-        self.records.sort(key=lambda r: r["id"].encode("utf-8"))
 
         def write(p: str) -> None:
             with h5py.File(p, "w") as f:
@@ -749,12 +740,6 @@ class _Store:
                 for r in self.records:
                     f[r["id"]] = h5py.ExternalLink(os.path.relpath(os.path.join(self.root, r["part"]), base), r["loc"])
         _replace_atomically(self.entry, write)
-
-
-class _Lines(list):
-    """A list that a csv.writer can write rows into (one string per row)."""
-
-    write = list.append
 
 
 def _write_json(path: str, value: Any) -> None:
@@ -1014,8 +999,8 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         for utt in items:
             if utt.id in seen:
                 summary.errors.append((utt.path, f"duplicate id {utt.id!r}: an earlier input has the same id"))
-            elif _PARTS[store.format].id_problem(utt.id):
-                summary.errors.append((utt.path, _PARTS[store.format].id_problem(utt.id)))
+            elif problem := _PARTS[store.format].id_problem(utt.id):
+                summary.errors.append((utt.path, problem))
             elif utt.id in done:
                 summary.skipped += 1
             else:
