@@ -138,7 +138,7 @@ static float value_at(const ff_config *c, const ff_source *s, int64_t r)
     return v;
 }
 
-static void gather(const ff_config *c, const ff_source *s, int64_t f0, int lanes, float *buf)
+static void gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf)
 {
     const int32_t len = c->frame_length;
     const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
@@ -146,7 +146,8 @@ static void gather(const ff_config *c, const ff_source *s, int64_t f0, int lanes
     int l;
     int32_t i;
     for (l = 0; l < lanes; l++) {
-        const int64_t start = ff_frame_start(c, f0 + l);
+        const ff_source *s = ln[l].src;
+        const int64_t start = ff_frame_start(c, ln[l].frame);
         const int64_t need_lo = signal_pre && start > 0 ? start - 1 : start;
         const int fast = c->dither == 0.0f && start >= 0 && start + len <= s->total &&
                          need_lo >= s->x0 && start + len <= s->x0 + s->xlen;
@@ -168,12 +169,11 @@ static void gather(const ff_config *c, const ff_source *s, int64_t f0, int lanes
 
 /* Samples to windowed, zero-padded frames in w->frame; raw or windowed
  * energy (linear) in w->energy. */
-static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_source *src,
-                         int64_t f0, int lanes)
+static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *ln, int lanes)
 {
     const ff_config *c = &e->cfg;
     const int want_energy = c->energy != FF_ENERGY_NONE;
-    gather(c, src, f0, lanes, w->frame);
+    gather(c, ln, lanes, w->frame);
     if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
     if (want_energy && c->energy_source == FF_ESRC_RAW)
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
@@ -206,12 +206,29 @@ static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes)
     return spec;
 }
 
+/* Lanes for frames f0 .. f0+lanes-1 of one source. */
+static void consecutive(const ff_source *src, int64_t f0, int lanes, ff_lane *ln)
+{
+    int l;
+    for (l = 0; l < lanes; l++) {
+        ln[l].src = src;
+        ln[l].frame = f0 + l;
+    }
+}
+
+float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *w, const ff_lane *ln, int lanes)
+{
+    block_frames(e, w, ln, lanes);
+    ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
+    return block_spectrum(e, w, lanes);
+}
+
 float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
                       int64_t f0, int lanes)
 {
-    block_frames(e, w, src, f0, lanes);
-    ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
-    return block_spectrum(e, w, lanes);
+    ff_lane ln[FF_LANES];
+    consecutive(src, f0, lanes, ln);
+    return ff_block_front_lanes(e, w, ln, lanes);
 }
 
 void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lanes,
@@ -464,8 +481,10 @@ ff_status ff_extract_frames(const ff_extractor *e, ff_workspace *ws, const float
     src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
     for (f = 0; f < nf; f += FF_LANES) {
         const int lanes = (int)(nf - f < FF_LANES ? nf - f : FF_LANES);
+        ff_lane ln[FF_LANES];
         int l;
-        block_frames(e, ws, &src, f, lanes);
+        consecutive(&src, f, lanes, ln);
+        block_frames(e, ws, ln, lanes);
         for (l = 0; l < lanes; l++) {
             float *row = frames + (f + l) * nfft;
             for (i = 0; i < nfft; i++) row[i] = ws->frame[i * lanes + l];

@@ -11,6 +11,13 @@ typedef struct {
     int64_t total;       /* signal length used by the edge rules */
 } ff_source;
 
+/* One lane of a block: frame `frame` of the signal `src` (lanes of one block
+ * may come from different signals, e.g. different streams of a pool). */
+typedef struct {
+    const ff_source *src;
+    int64_t frame;
+} ff_lane;
+
 struct ff_extractor {
     ff_config cfg;
     int32_t n_bins;      /* n_fft / 2 + 1 */
@@ -41,6 +48,8 @@ struct ff_workspace {
  * ws->energy. */
 float *ff_block_front(const ff_extractor *e, ff_workspace *ws, const ff_source *src,
                       int64_t f0, int lanes);
+/* The same for lanes <= FF_LANES frames given one by one. */
+float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *ws, const ff_lane *ln, int lanes);
 /* DCT (mfcc), energy, and the rows out[l * stride + c] for l < lanes. */
 void ff_block_back(const ff_extractor *e, ff_workspace *ws, float *spec, int lanes,
                    float *out, int64_t stride);
