@@ -233,8 +233,11 @@ static void advance(ff_stream *s, int64_t upto, int64_t total, float *out, int64
         s->emitted += n;
         s->stat_first = s->n_static;
     } else {
-        compute_static(s, upto, total, s->stat.data + (s->n_static - s->stat_first) * e->n_static,
-                       e->n_static);
+        /* The history may still be unallocated (NULL) when no frame is due. */
+        if (upto > s->n_static)
+            compute_static(s, upto, total,
+                           s->stat.data + (s->n_static - s->stat_first) * e->n_static,
+                           e->n_static);
         emit_rows(s, rows_done(&e->cfg, s->n_static, s->flushed), out);
     }
     *n_out = s->emitted - before;
