@@ -48,6 +48,9 @@ void ff_config_default(ff_config *c)
     c->energy_source = FF_ESRC_RAW;
     c->deltas = 0;
     c->delta_width = 2;
+    c->drop_last_frame = 0;
+    c->log_offset = 0.0f;
+    c->log_scale = 1.0f;
 }
 
 #define CHECK(cond, name)            \
@@ -86,7 +89,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");
     CHECK(c->log_floor_mode == FF_FLOOR_MAX || c->log_floor_mode == FF_FLOOR_ZERO, "log_floor_mode");
-    CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log == FF_LOG_DB), "top_db");
+    CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log != FF_LOG_NONE), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
     CHECK(isfinite(c->lifter) && c->lifter >= 0.0f, "lifter");
@@ -95,5 +98,8 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->energy_source >= FF_ESRC_RAW && c->energy_source <= FF_ESRC_SPECTRUM, "energy_source");
     CHECK(c->deltas >= 0 && c->deltas <= 2, "deltas");
     CHECK(c->delta_width >= 1 && c->delta_width <= FF_MAX_DELTA_WIDTH, "delta_width");
+    CHECK(c->drop_last_frame == 0 || (c->drop_last_frame == 1 && c->center), "drop_last_frame");
+    CHECK(isfinite(c->log_offset), "log_offset");
+    CHECK(isfinite(c->log_scale) && c->log_scale > 0.0f, "log_scale");
     return FF_OK;
 }

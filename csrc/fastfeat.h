@@ -91,7 +91,7 @@ typedef struct {
     ff_log log;
     float log_floor;              /* > 0 */
     ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf) */
-    float top_db;                 /* <= 0 disables; only with FF_LOG_DB */
+    float top_db;                 /* <= 0 disables; dB, applied in the units of log (needs a log) */
     int32_t n_mfcc;               /* 1 .. n_mels */
     ff_dct_norm dct_norm;
     float lifter;                 /* >= 0, 0 disables */
@@ -99,6 +99,9 @@ typedef struct {
     ff_energy_source energy_source;
     int32_t deltas;               /* 0, 1 or 2 */
     int32_t delta_width;          /* 1 .. FF_MAX_DELTA_WIDTH */
+    int32_t drop_last_frame;      /* with center: drop the last frame (Whisper: n / hop frames) */
+    float log_offset;             /* spectral values after log and top_db: (x + log_offset) */
+    float log_scale;              /*   * log_scale, log_scale > 0 (Whisper: 4, 0.25) */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

@@ -238,6 +238,11 @@ void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lane
     const float *cols = spec;
     int32_t n = e->n_spec, k;
     int l;
+    if (c->log_offset != 0.0f || c->log_scale != 1.0f) { /* Whisper's (x + 4) / 4 */
+        const int64_t m = (int64_t)ff_pre_dct_width(e) * lanes;
+        int64_t i;
+        for (i = 0; i < m; i++) spec[i] = (spec[i] + c->log_offset) * c->log_scale;
+    }
     if (c->kind == FF_KIND_MFCC) {
         ff_dct_apply(e->dct, c->n_mfcc, c->n_mels, spec, lanes, w->cep);
         if (c->energy == FF_ENERGY_REPLACE_C0)
@@ -386,7 +391,16 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
     return st;
 }
 
-/* librosa's top_db: clip every spectral value to (global max - top_db). */
+/* top_db in the units of the log: dB; log10 (Whisper's 8 = 80 dB); ln. */
+static float top_db_units(const ff_config *c)
+{
+    if (c->log == FF_LOG_LOG10) return (float)((double)c->top_db / 10.0);
+    if (c->log == FF_LOG_LN) return (float)((double)c->top_db * FF_LN10 / 10.0);
+    return c->top_db;
+}
+
+/* librosa's top_db (and Whisper's clamp): clip every spectral value to
+ * (global max - top_db), top_db in the units of the log. */
 static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
 {
     float mx = -3.40282347e+38f, lo;
@@ -419,13 +433,13 @@ static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input 
 {
     ff_status st;
     if (n_threads < 1) n_threads = 1;
-    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
+    if (e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f) {
         const int32_t pre = ff_pre_dct_width(e);
         float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
         if (!tmp) return FF_E_NOMEM;
         st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads);
         if (st == FF_OK) {
-            clip_top_db(tmp, nf, pre, e->cfg.top_db);
+            clip_top_db(tmp, nf, pre, top_db_units(&e->cfg));
             st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads);
         }
         free(tmp);

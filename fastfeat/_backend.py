@@ -124,7 +124,7 @@ def engine_values(cfg: Config) -> dict[str, Any]:
     values = cfg.to_dict()
     for name, table in _ENUMS.items():
         values[name] = table[values[name]]
-    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc"):
+    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc", "drop_last_frame"):
         values[name] = int(values[name])
     values["fmax"] = cfg.fmax_hz
     values["top_db"] = 0.0 if cfg.top_db is None else cfg.top_db
@@ -182,6 +182,8 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
 
 def min_samples(cfg: Config) -> int:
     """The shortest signal that yields one frame under ``cfg``."""
+    if cfg.center and cfg.drop_last_frame:  # the second centred frame must exist
+        return cfg.hop_length + cfg.n_fft % 2
     if cfg.center or cfg.pad_end:
         return 1
     if not cfg.snip_edges:

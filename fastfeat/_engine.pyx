@@ -41,6 +41,8 @@ cdef extern from "fastfeat.h" nogil:
         float lifter
         int energy, energy_source
         int32_t deltas, delta_width
+        int32_t drop_last_frame
+        float log_offset, log_scale
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -114,6 +116,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.n_mfcc = v["n_mfcc"]; c.dct_norm = v["dct_norm"]; c.lifter = v["lifter"]
     c.energy = v["energy"]; c.energy_source = v["energy_source"]
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
+    c.drop_last_frame = v["drop_last_frame"]
+    c.log_offset = v["log_offset"]; c.log_scale = v["log_scale"]
     return 0
 
 

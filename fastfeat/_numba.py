@@ -103,17 +103,19 @@ _INT_FIELDS = ("kind", "sample_rate", "frame_length", "hop_length", "n_fft", "wi
                "window_periodic", "center", "pad_mode", "snip_edges", "pad_end",
                "preemphasis_scope", "remove_dc", "spectrum_norm", "n_mels", "mel_scale",
                "mel_norm", "mel_triangles", "log", "log_floor_mode", "n_mfcc", "dct_norm",
-               "energy", "energy_source", "deltas", "delta_width")
+               "energy", "energy_source", "deltas", "delta_width", "drop_last_frame")
 (KIND, SR, FLEN, HOP, NFFT, WINDOW, PERIODIC, CENTER, PAD_MODE, SNIP, PAD_END, PRE_SCOPE,
  REMOVE_DC, SPEC_NORM, N_MELS, MEL_SCALE, MEL_NORM, MEL_TRI, LOG, FLOOR_MODE, N_MFCC,
- DCT_NORM, ENERGY, ESRC, DELTAS, DWIDTH) = range(len(_INT_FIELDS))
+ DCT_NORM, ENERGY, ESRC, DELTAS, DWIDTH, DROP_LAST) = range(len(_INT_FIELDS))
 # derived: bins, spectral columns, static width, row width, the seed's bits,
 # the complex FFT size (n/2 for even n, n for odd), Bluestein's size (0: none)
-N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
-_N_IP = 33
-_FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
-PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
-_N_FP = 9
+N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(27, 34)
+_N_IP = 34
+_FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter",
+                   "log_offset", "log_scale")
+# TOP_DB holds top_db in the units of the log (pipeline.c top_db_units)
+PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE, LOG_OFFSET, LOG_SCALE = range(11)
+_N_FP = 11
 
 # Immutable tables of one Engine (ff_extractor) and the scratch of one thread
 # (ff_workspace).  Unused tables are empty arrays, so every config has the
@@ -175,7 +177,7 @@ def check_config(values: dict) -> str | None:
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
         (fin(v["log_floor"]) and v["log_floor"] > 0.0, "log_floor"),
         (v["log_floor_mode"] in (0, 1), "log_floor_mode"),
-        (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] == LOG_DB), "top_db"),
+        (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] != LOG_NONE), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
         (v["dct_norm"] in (0, 1), "dct_norm"),
         (fin(v["lifter"]) and v["lifter"] >= 0.0, "lifter"),
@@ -184,6 +186,9 @@ def check_config(values: dict) -> str | None:
         (0 <= v["energy_source"] <= 2, "energy_source"),
         (0 <= v["deltas"] <= 2, "deltas"),
         (1 <= v["delta_width"] <= MAX_DELTA_WIDTH, "delta_width"),
+        (v["drop_last_frame"] == 0 or (v["drop_last_frame"] == 1 and v["center"]), "drop_last_frame"),
+        (fin(v["log_offset"]), "log_offset"),
+        (fin(v["log_scale"]) and v["log_scale"] > 0.0, "log_scale"),
     )
     for ok, name in checks:
         if not ok:
@@ -211,6 +216,11 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     fp = np.zeros(_N_FP, np.float64)
     fp[PREEMPH], fp[DITHER], fp[POWER] = (_f32(values[k]) for k in ("preemphasis", "dither", "power"))
     fp[LOG_FLOOR], fp[TOP_DB], fp[LIFTER] = (_f32(values[k]) for k in ("log_floor", "top_db", "lifter"))
+    if ip[LOG] == LOG_LOG10:  # top_db_units: Whisper's 8 is top_db=80 with log10
+        fp[TOP_DB] = _f32(fp[TOP_DB] / 10.0)
+    elif ip[LOG] == LOG_LN:
+        fp[TOP_DB] = _f32(fp[TOP_DB] * math.log(10.0) / 10.0)
+    fp[LOG_OFFSET], fp[LOG_SCALE] = _f32(values["log_offset"]), _f32(values["log_scale"])
     fp[FMIN], fp[FMAX] = float(values["fmin"]), float(values["fmax"])
     fp[SPEC_SCALE] = _f32(1.0 / _f32(n_fft)) if values["spectrum_norm"] == 1 else 1.0
     return ip, fp
@@ -225,7 +235,7 @@ def _num_frames(ip, n):
     if n <= 0:
         return 0
     if ip[CENTER]:
-        return 1 + (n + 2 * (nfft // 2) - nfft) // hop
+        return 1 + (n + 2 * (nfft // 2) - nfft) // hop - (1 if ip[DROP_LAST] else 0)
     if not ip[SNIP]:
         return (n + hop // 2) // hop
     if ip[PAD_END]:
@@ -712,9 +722,15 @@ def _block_front(ip, fp, T, W, x, x0, total, f0, lanes):
 
 
 @_jit
-def _block_back(ip, T, W, spec, lanes, out, row0):
-    """DCT (mfcc), energy, and rows out[row0 + l, :n_static] for l < lanes."""
+def _block_back(ip, fp, T, W, spec, lanes, out, row0):
+    """log_offset/log_scale, DCT (mfcc), energy, and rows out[row0 + l, :n_static] for l < lanes."""
     n = ip[N_SPEC]
+    off, scale = np.float32(fp[LOG_OFFSET]), np.float32(fp[LOG_SCALE])
+    if off != np.float32(0.0) or scale != np.float32(1.0):  # Whisper's (x + 4) / 4
+        pre = ip[N_BINS] if ip[KIND] == KIND_POWER else ip[N_MELS]
+        for k in range(pre):
+            for l in range(lanes):
+                spec[k, l] = (spec[k, l] + off) * scale
     cols = spec
     if ip[KIND] == KIND_MFCC:
         _dct_apply(T, ip[N_MFCC], ip[N_MELS], spec, lanes, W.cep)
@@ -782,7 +798,7 @@ def _extract(ip, fp, T, W, x, out):
         return E_TOO_SHORT, -1
     if out.shape[0] < nf:
         return E_BUFFER, -1
-    if ip[LOG] == LOG_DB and fp[TOP_DB] > 0.0:
+    if ip[LOG] != LOG_NONE and fp[TOP_DB] > 0.0:
         # librosa's top_db: front of every frame into tmp, clip every spectral
         # value to (global max - top_db), then the back end from tmp.
         pre = ip[N_BINS] if ip[KIND] == KIND_POWER else ip[N_MELS]
@@ -811,12 +827,12 @@ def _extract(ip, fp, T, W, x, out):
                 for k in range(pre):
                     spec[k, l] = tmp[f + l, k]
                 W.energy[l] = tmp[f + l, pre]
-            _block_back(ip, T, W, spec, lanes, out, f)
+            _block_back(ip, fp, T, W, spec, lanes, out, f)
     else:
         for f in range(0, nf, LANES):
             lanes = min(LANES, nf - f)
             spec = _block_front(ip, fp, T, W, x, 0, n, f, lanes)
-            _block_back(ip, T, W, spec, lanes, out, f)
+            _block_back(ip, fp, T, W, spec, lanes, out, f)
     ns = ip[N_STATIC]
     for d in range(1, ip[DELTAS] + 1):
         for t in range(nf):
@@ -1163,7 +1179,7 @@ def _advance(ip, fp, T, W, st, samples, stat, dlt, upto, out):
     for f in range(f0, upto, LANES):
         lanes = min(LANES, upto - f)
         spec = _block_front(ip, fp, T, W, x, st[X0], st[N_TOTAL], f, lanes)
-        _block_back(ip, T, W, spec, lanes, dst, row0 + f - f0)
+        _block_back(ip, fp, T, W, spec, lanes, dst, row0 + f - f0)
     st[N_STAT] = upto
     if direct:
         st[EMITTED] += upto - f0
@@ -1298,7 +1314,7 @@ class StreamState:
 
     def __init__(self, engine: Engine) -> None:
         ip = engine._ip
-        if ip[LOG] == LOG_DB and engine._fp[TOP_DB] > 0.0:
+        if ip[LOG] != LOG_NONE and engine._fp[TOP_DB] > 0.0:
             raise EngineError(f"ff_stream_new: {strerror(E_CONFIG)}")
         self._engine = engine
         self._ip, self._fp, self._tables = ip, engine._fp, engine._tables

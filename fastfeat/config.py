@@ -88,7 +88,7 @@ FIELDS: dict[str, FieldSpec] = {
     "log": _choice("'ln', 'log10', 'db' (10 log10, librosa power_to_db) or None", None, "ln", "log10", "db", optional=True),
     "log_floor": FieldSpec("float", "values are floored here before the log (librosa amin)", low=0.0, high=None, low_open=True),
     "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features)", "max", "zero"),
-    "top_db": FieldSpec("float", "with log='db': clip to (maximum over the whole signal) - top_db, as librosa; needs the whole signal, so Stream refuses it", low=0.0, high=None, low_open=True, optional=True),
+    "top_db": FieldSpec("float", "clip every spectral value to (maximum over the whole signal) - top_db dB, in the units of `log`: top_db with 'db' (librosa), top_db/10 with 'log10' (Whisper's max - 8 is top_db=80), top_db ln(10)/10 with 'ln'; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", low=0.0, high=None, low_open=True, optional=True),
     "n_mfcc": FieldSpec("int", "cepstral coefficients kept (<= n_mels)", low=1, high=4096),
     "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf) or None (scipy's unnormalised 2*sum)", "ortho", None, optional=True),
     "lifter": FieldSpec("float", "cepstral lifter L: c_i *= 1 + (L/2) sin(pi i / L); 0 disables (Kaldi, psf use 22)", low=0.0, high=None),
@@ -96,6 +96,9 @@ FIELDS: dict[str, FieldSpec] = {
     "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
+    "drop_last_frame": FieldSpec("bool", "with center: drop the last frame, n_samples // hop_length frames (openai-whisper and transformers' stft[..., :-1])"),
+    "log_offset": FieldSpec("float", "spectral values after the log and top_db become (x + log_offset) * log_scale, before the DCT (Whisper: 4)", low=None, high=None),
+    "log_scale": FieldSpec("float", "see log_offset; a multiplication (Whisper's / 4 is log_scale=0.25)", low=0.0, high=None, low_open=True),
 }
 
 
@@ -163,6 +166,9 @@ class Config:
     energy_source: str = "raw"
     deltas: int = 0
     delta_width: int = 2
+    drop_last_frame: bool = False
+    log_offset: float = 0.0
+    log_scale: float = 1.0
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -200,8 +206,10 @@ class Config:
                 raise ValueError(f"n_mfcc={self.n_mfcc} exceeds n_mels={self.n_mels}; n_mfcc must be in [1, {self.n_mels}]")
         if self.energy == "replace_c0" and self.kind != "mfcc":
             raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
-        if self.top_db is not None and self.log != "db":
-            raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
+        if self.top_db is not None and self.log is None:
+            raise ValueError(f"top_db={self.top_db} needs a log ('db', 'log10' or 'ln'; got log=None); set top_db=None")
+        if self.drop_last_frame and not self.center:
+            raise ValueError("drop_last_frame=True needs center=True (it is Whisper's rule for centred frames)")
         if self.pad_end and (self.center or not self.snip_edges):
             raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
 
@@ -254,12 +262,14 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "whisper"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
             kaldi-native-fbank's MfccOptions; ``"python_speech_features"`` is
-            python_speech_features.mfcc.  docs/presets.md has the details.
+            python_speech_features.mfcc; ``"whisper"`` is the log-mel input of
+            openai-whisper and transformers' WhisperFeatureExtractor (80 mel;
+            ``n_mels=128`` for large-v3).  docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -347,6 +357,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
         log="ln", log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho", lifter=22.0,
         energy="replace_c0", energy_source="spectrum",
+    ),
+    # openai-whisper log_mel_spectrogram / transformers WhisperFeatureExtractor
+    # (n_mels=128 for large-v3): log10, max(x, x.max() - 8), (x + 4) / 4.
+    "whisper": dict(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect", drop_last_frame=True,
+        preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
+        log="log10", log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
     ),
 }
 

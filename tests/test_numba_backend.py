@@ -579,7 +579,8 @@ def test_check_config_names_the_same_field():
         assert nb.check_config(values) is not None
         with pytest.raises(nb.EngineError):
             nb.Engine(values)
-    for combo in (dict(pad_end=1, center=1), dict(kind=0, log=0), dict(top_db=10.0, log=1),
+    for combo in (dict(pad_end=1, center=1), dict(kind=0, log=0), dict(top_db=10.0, log=0, kind=1),
+                  dict(drop_last_frame=1, center=0), dict(log_scale=0.0), dict(log_offset=math.inf),
                   dict(energy=1, kind=1), dict(preemphasis=1.00000001), dict(fmax=8000.0000001)):
         values = dict(base, **combo)
         assert nb.check_config(values) == _engine.check_config(values), combo
