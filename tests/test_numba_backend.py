@@ -195,6 +195,7 @@ PRESETS = {
     "librosa": ff.Config.preset("librosa", sample_rate=16000),
     "kaldi": ff.Config.preset("kaldi"),
     "python_speech_features": ff.Config.preset("python_speech_features"),
+    "whisper": ff.Config.preset("whisper", kind="mfcc"),  # top_db in log10 units, log_offset/scale
 }
 
 
@@ -215,6 +216,7 @@ FRAMINGS = {
     "center-constant": dict(center=True, pad_mode="constant"),
     "center-reflect": dict(center=True, pad_mode="reflect"),
     "center-edge": dict(center=True, pad_mode="edge"),
+    "center-drop-last": dict(center=True, pad_mode="reflect", drop_last_frame=True),
 }
 
 
@@ -425,6 +427,7 @@ STREAM_CONFIGS = {
     "psf": ff.Config.preset("python_speech_features", deltas=2, delta_width=3),
     "power": ff.Config(kind="power", window="hann", frame_length=320, n_fft=320, preemphasis=0,
                        log="ln"),
+    "whisper": ff.Config.preset("whisper", top_db=None),  # drop_last_frame, log_offset/scale
 }
 
 
