@@ -99,6 +99,9 @@ DEFAULT: dict = dict(
     energy_source="raw",
     deltas=0,
     delta_width=2,
+    drop_last_frame=False,
+    log_offset=0.0,
+    log_scale=1.0,
 )
 
 
@@ -143,6 +146,14 @@ PRESETS: dict = {
         log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho",
         lifter=22.0, energy="replace_c0", energy_source="spectrum",
     ),
+    # openai-whisper log_mel_spectrogram / transformers WhisperFeatureExtractor
+    "whisper": _preset(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        drop_last_frame=True, preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz", log="log10",
+        log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
+    ),
 }
 
 
@@ -182,8 +193,9 @@ def num_frames(n: int, cfg: dict) -> int:
     """Number of frames for a signal of n samples."""
     L, H, n_fft = cfg["frame_length"], cfg["hop_length"], cfg["n_fft"]
     if cfg["center"]:
-        # librosa: frames of n_fft over the signal padded by n_fft//2 each side
-        return 1 + (n + 2 * (n_fft // 2) - n_fft) // H
+        # librosa: frames of n_fft over the signal padded by n_fft//2 each side;
+        # Whisper drops the last one (stft[..., :-1])
+        return 1 + (n + 2 * (n_fft // 2) - n_fft) // H - (1 if cfg["drop_last_frame"] else 0)
     if not cfg["snip_edges"]:
         return (n + H // 2) // H
     if cfg["pad_end"]:
@@ -412,23 +424,32 @@ def floor_for_log(x: np.ndarray, cfg: dict) -> np.ndarray:
     raise ValueError(f"unknown log_floor_mode {mode!r}")
 
 
+TOP_DB_UNITS = {"db": 1.0, "log10": 0.1, "ln": math.log(10.0) / 10.0}  # per dB, in the log's units
+
+
 def apply_log(x: np.ndarray, cfg: dict, top_db: bool = True) -> np.ndarray:
-    """log of ``floor_for_log(x)``; 'db' = 10 log10(...), then the top_db clip
-    against the maximum of the whole array (librosa power_to_db, ref=1)."""
+    """log of ``floor_for_log(x)``; 'db' = 10 log10(...); then (``top_db``:
+    spectral values, not the energy) the top_db clip against the maximum of
+    the whole array, in the log's units (librosa power_to_db with ref=1;
+    Whisper's max - 8 with log10), and (x + log_offset) * log_scale."""
     kind = cfg["log"]
     if kind is None:
-        return np.array(x, dtype=np.float64)
-    xf = floor_for_log(x, cfg)
-    if kind == "ln":
-        return np.log(xf)
-    if kind == "log10":
-        return np.log10(xf)
-    if kind == "db":
-        out = 10.0 * np.log10(xf)
-        if top_db and cfg["top_db"] is not None and out.size:
-            out = np.maximum(out, out.max() - cfg["top_db"])
+        out = np.array(x, dtype=np.float64)
+    else:
+        xf = floor_for_log(x, cfg)
+        if kind == "ln":
+            out = np.log(xf)
+        elif kind == "log10":
+            out = np.log10(xf)
+        elif kind == "db":
+            out = 10.0 * np.log10(xf)
+        else:
+            raise ValueError(f"unknown log {kind!r}")
+    if not top_db:
         return out
-    raise ValueError(f"unknown log {kind!r}")
+    if cfg["top_db"] is not None and out.size:
+        out = np.maximum(out, out.max() - cfg["top_db"] * TOP_DB_UNITS[kind])
+    return (out + cfg["log_offset"]) * cfg["log_scale"]
 
 
 # --------------------------------------------------------------------------

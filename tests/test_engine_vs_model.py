@@ -180,10 +180,13 @@ def bounds(y, cfg) -> tuple[np.ndarray, np.ndarray, dict]:
         val, t_val = lin, t_lin
     else:
         val, t_val = _log_interval(lin, t_lin, mc)
-        if mc["log"] == "db" and mc["top_db"] is not None:
+        if mc["top_db"] is not None:
             i = np.unravel_index(np.argmax(val), val.shape)
             t_val = np.maximum(t_val, t_val[i])
-            val = np.maximum(val, val.max() - mc["top_db"])
+            val = np.maximum(val, val.max() - mc["top_db"] * M.TOP_DB_UNITS[mc["log"]])
+    if mc["log_offset"] != 0.0 or mc["log_scale"] != 1.0:  # two float32 roundings
+        val = (val + mc["log_offset"]) * mc["log_scale"]
+        t_val = t_val * mc["log_scale"] + 2 * EPS32 * (np.abs(val) + abs(mc["log_offset"] * mc["log_scale"]))
     assert np.allclose(val, st["log"], rtol=1e-12, atol=1e-12)  # same as the model's own log
     # 4. DCT + lifter
     if mc["kind"] == "mfcc":
@@ -450,7 +453,7 @@ def test_deltas(deltas, width):
 
 
 @pytest.mark.parametrize("name", SYNTHETIC_NAMES)
-@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features"])
+@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper"])
 def test_presets_vs_model(preset, name):
     over = dict(dither=0.0) if preset != "librosa" else dict(sample_rate=16000)
     for kind in ("mfcc", "logmel"):
@@ -495,7 +498,8 @@ def configs(draw):
     fmax = draw(hst.sampled_from([None, nyq, nyq - 400.0, 0.6 * nyq]))
     log = draw(hst.sampled_from([None, "ln", "log10", "db"] if kind != "mfcc" else ["ln", "log10", "db"]))
     energy = draw(hst.sampled_from([None, "append"] + (["replace_c0"] if kind == "mfcc" else [])))
-    top_db = draw(hst.sampled_from([None, 80.0, 40.0])) if log == "db" else None
+    top_db = draw(hst.sampled_from([None, 80.0, 40.0])) if log is not None else None
+    affine = draw(hst.sampled_from([(0.0, 1.0), (4.0, 0.25), (-1.5, 3.0)]))
     return ff.Config(
         kind=kind, sample_rate=sr, frame_length=frame_length, hop_length=hop, n_fft=n_fft,
         window=draw(hst.sampled_from(["hamming", "hann", "povey", "blackman", "rectangular"])),
@@ -519,6 +523,7 @@ def configs(draw):
         energy=energy, energy_source=draw(hst.sampled_from(["raw", "windowed", "spectrum"])),
         deltas=draw(hst.integers(min_value=0, max_value=2)),
         delta_width=draw(hst.integers(min_value=1, max_value=3)),
+        drop_last_frame=center and draw(hst.booleans()), log_offset=affine[0], log_scale=affine[1],
     )
 
 
