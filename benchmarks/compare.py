@@ -499,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="BLAS threads for the peers (default 1, like one fastfeat call)")
     parser.add_argument("--no-stream", action="store_true",
                         help="skip the streaming section (per-push latency, threads, allocation)")
+    parser.add_argument("--models", action="store_true",
+                        help="add the speech-model front ends (benchmarks/bench_models.py: Whisper vs "
+                             "openai-whisper and transformers; needs the 'models' extra)")
     args = parser.parse_args(argv)
     for name in ("clips", "long_seconds", "import_runs", "blas_threads"):
         value = getattr(args, name)
@@ -546,6 +549,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     md = render(machine, sizes, clip_rows, long_rows, rows39, par_rows, imports, import_top,
                 time.perf_counter() - start, stream)
+    if args.models:
+        from . import bench_models
+
+        md += "\n" + bench_models.run(args.quick, progress=_progress)
     print(md)
     if args.markdown:
         Path(args.markdown).write_text(md, encoding="utf-8")
