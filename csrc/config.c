@@ -88,7 +88,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");
-    CHECK(c->log_floor_mode == FF_FLOOR_MAX || c->log_floor_mode == FF_FLOOR_ZERO, "log_floor_mode");
+    CHECK(c->log_floor_mode >= FF_FLOOR_MAX && c->log_floor_mode <= FF_FLOOR_ADD, "log_floor_mode");
     CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log != FF_LOG_NONE), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");

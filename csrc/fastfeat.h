@@ -53,7 +53,7 @@ typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
 typedef enum { FF_MELNORM_NONE = 0, FF_MELNORM_SLANEY = 1 } ff_mel_norm;
 typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2 } ff_mel_triangles;
 typedef enum { FF_LOG_NONE = 0, FF_LOG_LN = 1, FF_LOG_LOG10 = 2, FF_LOG_DB = 3 } ff_log;
-typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1 } ff_floor_mode;
+typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1, FF_FLOOR_ADD = 2 } ff_floor_mode;
 typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1 } ff_dct_norm;
 typedef enum { FF_ENERGY_NONE = 0, FF_ENERGY_REPLACE_C0 = 1, FF_ENERGY_APPEND = 2 } ff_energy;
 typedef enum { FF_ESRC_RAW = 0, FF_ESRC_WINDOWED = 1, FF_ESRC_SPECTRUM = 2 } ff_energy_source;
@@ -90,7 +90,7 @@ typedef struct {
     ff_mel_triangles mel_triangles;
     ff_log log;
     float log_floor;              /* > 0 */
-    ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf) */
+    ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf); ADD: log(x + floor) (NeMo) */
     float top_db;                 /* <= 0 disables; dB, applied in the units of log (needs a log) */
     int32_t n_mfcc;               /* 1 .. n_mels */
     ff_dct_norm dct_norm;

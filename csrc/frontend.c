@@ -132,12 +132,14 @@ FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, f
  */
 FF_HOT void ff_log_apply(float *v, int64_t n, ff_log mode, float floor, ff_floor_mode fmode)
 {
-    /* MAX: values below floor become floor; ZERO: only values <= 0 do (psf).
+    /* MAX: values below floor become floor; ZERO: only values <= 0 do (psf);
+     * ADD: floor is added first (NeMo's log(x + 2^-24)), then as MAX.
      * Both bounds are raised to FLT_MIN (1.2e-38) so the log never sees a
      * subnormal; +inf (float32 overflow of a power) maps to ln(2^128). */
     const float tiny = 1.17549435e-38f;
     const float lowest = floor > tiny ? floor : tiny;
     const float thresh = fmode == FF_FLOOR_ZERO ? tiny : lowest;
+    const float add = fmode == FF_FLOOR_ADD ? floor : 0.0f;
     const float scale = mode == FF_LOG_LN ? 1.0f
                       : mode == FF_LOG_LOG10 ? 0.43429448190325176f
                       : 4.3429448190325176f; /* dB: 10 / ln 10 */
@@ -147,7 +149,8 @@ FF_HOT void ff_log_apply(float *v, int64_t n, ff_log mode, float floor, ff_floor
         union { float f; uint32_t u; } bits; /* type punning through a union (C99 TC3) */
         int32_t e, lo;
         float m, z, y;
-        bits.f = v[i] >= thresh ? v[i] : lowest;
+        const float x = v[i] + add;
+        bits.f = x >= thresh ? x : lowest;
         e = (int32_t)(bits.u >> 23) - 126;          /* x = m 2^e, m in [0.5, 1) */
         bits.u = (bits.u & 0x007fffffu) | 0x3f000000u;
         m = bits.f;

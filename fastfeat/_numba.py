@@ -77,7 +77,7 @@ MEL_HTK, MEL_SLANEY = 0, 1
 MELNORM_NONE, MELNORM_SLANEY = 0, 1
 TRI_MEL, TRI_HZ, TRI_BIN = 0, 1, 2
 LOG_NONE, LOG_LN, LOG_LOG10, LOG_DB = 0, 1, 2, 3
-FLOOR_MAX, FLOOR_ZERO = 0, 1
+FLOOR_MAX, FLOOR_ZERO, FLOOR_ADD = 0, 1, 2
 DCT_ORTHO, DCT_NONE = 0, 1
 ENERGY_NONE, ENERGY_REPLACE_C0, ENERGY_APPEND = 0, 1, 2
 ESRC_RAW, ESRC_WINDOWED, ESRC_SPECTRUM = 0, 1, 2
@@ -176,7 +176,7 @@ def check_config(values: dict) -> str | None:
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
         (fin(v["log_floor"]) and v["log_floor"] > 0.0, "log_floor"),
-        (v["log_floor_mode"] in (0, 1), "log_floor_mode"),
+        (v["log_floor_mode"] in (0, 1, 2), "log_floor_mode"),
         (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] != LOG_NONE), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
         (v["dct_norm"] in (0, 1), "dct_norm"),
@@ -442,9 +442,10 @@ def _log_apply(v, rows, lanes, mode, floor, fmode):
         return
     lowest = floor if floor > _FLT_MIN else _FLT_MIN
     thresh = _FLT_MIN if fmode == FLOOR_ZERO else lowest
+    add = floor if fmode == FLOOR_ADD else np.float32(0.0)
     for k in range(rows):
         for l in range(lanes):
-            v[k, l] = _log1(v[k, l], mode, lowest, thresh)
+            v[k, l] = _log1(v[k, l] + add, mode, lowest, thresh)
 
 
 @_jit
@@ -453,8 +454,9 @@ def _log_energy(e, lanes, mode, floor, fmode):
         return
     lowest = floor if floor > _FLT_MIN else _FLT_MIN
     thresh = _FLT_MIN if fmode == FLOOR_ZERO else lowest
+    add = floor if fmode == FLOOR_ADD else np.float32(0.0)
     for l in range(lanes):
-        e[l] = _log1(e[l], mode, lowest, thresh)
+        e[l] = _log1(e[l] + add, mode, lowest, thresh)
 
 
 # ---- FFT ----------------------------------------------------------------------

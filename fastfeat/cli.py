@@ -25,7 +25,7 @@ from .config import FIELDS, PRESETS, Config
 from .corpus import FORMATS, extract
 from .features import Extractor
 from .io import load, sample_files
-from .stream import Stream
+from .stream import Stream, frame_local
 
 __all__ = ["main", "parse_set", "build_config"]
 
@@ -36,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
     files = args.files or sample_files()
     cfg = Config.preset(args.preset, deltas=args.deltas)
     if not cfg.causal:
-        cfg = cfg.replace(top_db=None)  # so the stream can be shown too
+        cfg = frame_local(cfg)  # so the stream can be shown too
     signals = []
     for path in files:
         y, _ = load(path, sr=cfg.sample_rate)

@@ -87,7 +87,7 @@ FIELDS: dict[str, FieldSpec] = {
     "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
     "log": _choice("'ln', 'log10', 'db' (10 log10, librosa power_to_db) or None", None, "ln", "log10", "db", optional=True),
     "log_floor": FieldSpec("float", "values are floored here before the log (librosa amin)", low=0.0, high=None, low_open=True),
-    "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features)", "max", "zero"),
+    "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features); 'add': log(x + log_floor) (NeMo's log_zero_guard_type='add')", "max", "zero", "add"),
     "top_db": FieldSpec("float", "clip every spectral value to (maximum over the whole signal) - top_db dB, in the units of `log`: top_db with 'db' (librosa), top_db/10 with 'log10' (Whisper's max - 8 is top_db=80), top_db ln(10)/10 with 'ln'; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", low=0.0, high=None, low_open=True, optional=True),
     "n_mfcc": FieldSpec("int", "cepstral coefficients kept (<= n_mels)", low=1, high=4096),
     "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf) or None (scipy's unnormalised 2*sum)", "ortho", None, optional=True),
@@ -99,6 +99,7 @@ FIELDS: dict[str, FieldSpec] = {
     "drop_last_frame": FieldSpec("bool", "with center: drop the last frame, n_samples // hop_length frames (openai-whisper and transformers' stft[..., :-1])"),
     "log_offset": FieldSpec("float", "spectral values after the log and top_db become (x + log_offset) * log_scale, before the DCT (Whisper: 4)", low=None, high=None),
     "log_scale": FieldSpec("float", "see log_offset; a multiplication (Whisper's / 4 is log_scale=0.25)", low=0.0, high=None, low_open=True),
+    "normalize": _choice("'per_feature': each spectral column minus its mean over the signal's frames, divided by its standard deviation (n - 1 denominator) + 1e-5 (NeMo normalize='per_feature'); kind 'logmel' or 'power' without deltas; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", None, "per_feature", optional=True),
 }
 
 
@@ -169,6 +170,7 @@ class Config:
     drop_last_frame: bool = False
     log_offset: float = 0.0
     log_scale: float = 1.0
+    normalize: str | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -208,6 +210,9 @@ class Config:
             raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
         if self.top_db is not None and self.log is None:
             raise ValueError(f"top_db={self.top_db} needs a log ('db', 'log10' or 'ln'; got log=None); set top_db=None")
+        if self.normalize is not None and (self.kind == "mfcc" or self.deltas):
+            raise ValueError(f"normalize={self.normalize!r} needs kind='logmel' or 'power' and deltas=0 (got kind="
+                             f"{self.kind!r}, deltas={self.deltas}); compute MFCCs or deltas from the normalised features")
         if self.drop_last_frame and not self.center:
             raise ValueError("drop_last_frame=True needs center=True (it is Whisper's rule for centred frames)")
         if self.pad_end and (self.center or not self.snip_edges):
@@ -239,8 +244,8 @@ class Config:
 
     @property
     def causal(self) -> bool:
-        """False when a frame depends on the whole signal (librosa's top_db)."""
-        return self.top_db is None
+        """False when a frame depends on the whole signal (top_db, normalize)."""
+        return self.top_db is None and self.normalize is None
 
     # ---- construction helpers -------------------------------------------
 
@@ -262,14 +267,15 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features", "whisper"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "whisper", "nemo"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
             kaldi-native-fbank's MfccOptions; ``"python_speech_features"`` is
             python_speech_features.mfcc; ``"whisper"`` is the log-mel input of
             openai-whisper and transformers' WhisperFeatureExtractor (80 mel;
-            ``n_mels=128`` for large-v3).  docs/presets.md has the details.
+            ``n_mels=128`` for large-v3); ``"nemo"`` is NeMo's
+            AudioToMelSpectrogramPreprocessor.  docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -366,6 +372,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
         mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
         log="log10", log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
+    ),
+    # NeMo AudioToMelSpectrogramPreprocessor defaults (eval mode: no dither);
+    # Parakeet/Canary: frame_length=400, n_mels=80 or 128
+    "nemo": dict(
+        kind="logmel", sample_rate=16000, frame_length=320, hop_length=160, n_fft=512,
+        window="hann", window_periodic=False, center=True, pad_mode="constant", drop_last_frame=True,
+        preemphasis=0.97, preemphasis_scope="signal", power=2.0, n_mels=64, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
+        log="ln", log_floor=2.0 ** -24, log_floor_mode="add", normalize="per_feature",
     ),
 }
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import _backend
+from . import _backend, _window
 from .config import Config
 
 __all__ = ["Stream", "frame_local", "window_step"]
@@ -53,6 +53,12 @@ class Stream:
             config = Config()
         if not isinstance(config, Config):
             raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if config.normalize is not None:
+            raise ValueError(
+                f"normalize={config.normalize!r} uses the mean and deviation of the whole signal, so no "
+                "frame can be emitted before the stream ends; stream Stream(fastfeat.stream.frame_local(config)) "
+                "and apply fastfeat.stream.window_step(rows, config) to each window, or set normalize=None"
+            )
         if not config.causal:
             raise ValueError(
                 f"top_db={config.top_db} clips every frame against the loudest frame of the whole "
@@ -184,12 +190,15 @@ class Stream:
 
 
 def frame_local(config: Config) -> Config:
-    """The part of ``config`` a Stream can compute: everything before ``top_db``.
+    """The part of ``config`` a Stream can compute: everything before ``top_db``
+    and ``normalize``.
 
-    ``top_db`` (librosa's clip, Whisper's ``max(x, x.max() - 8)``) looks at a
-    whole window, and ``log_offset``/``log_scale`` come after it (Whisper's
-    ``(x + 4) / 4``), so both are left out; a causal config is returned as it
-    is.  :func:`window_step` applies the rest to the rows of one window.
+    ``top_db`` (librosa's clip, Whisper's ``max(x, x.max() - 8)``) and
+    ``normalize`` (NeMo's per-feature mean and deviation) look at a whole
+    window; ``log_offset``/``log_scale`` come after the clip (Whisper's
+    ``(x + 4) / 4``), so with ``top_db`` they are left out too.  A causal
+    config is returned as it is.  :func:`window_step` applies the rest to the
+    rows of one window.
 
     Examples
     --------
@@ -201,7 +210,9 @@ def frame_local(config: Config) -> Config:
     """
     if config.causal:
         return config
-    return config.replace(top_db=None, log_offset=0.0, log_scale=1.0)
+    if config.top_db is None:  # normalize only
+        return config.replace(normalize=None)
+    return config.replace(top_db=None, log_offset=0.0, log_scale=1.0, normalize=None)
 
 
 def window_step(rows: np.ndarray, config: Config) -> np.ndarray:
@@ -210,16 +221,17 @@ def window_step(rows: np.ndarray, config: Config) -> np.ndarray:
     ``rows`` are what ``Stream(frame_local(config))`` emitted for one window
     (for Whisper: one 30 s chunk, the stream ``reset()`` between chunks); the
     result equals ``Extractor(config)`` on that window's samples, bit for bit:
-    every spectral value is clipped to (window maximum - ``top_db`` in the
-    units of ``config.log``), then becomes ``(x + log_offset) * log_scale``,
-    in float32 as the engine does it.  An appended energy column is left as
-    it is (as in batch).
+    with ``top_db``, every spectral value is clipped to (window maximum -
+    ``top_db`` in the units of ``config.log``) and then becomes
+    ``(x + log_offset) * log_scale``, in float32 as the engine does it; then
+    ``normalize`` is applied (the same code as batch).  An appended energy
+    column is left as it is (as in batch).
 
     Parameters
     ----------
     rows : np.ndarray [shape=(n_frames, config.n_features)], float32
     config : Config
-        The full config (with ``top_db``); ``kind`` must be ``"logmel"`` or
+        The full config (with ``top_db`` and/or ``normalize``); ``kind`` must be ``"logmel"`` or
         ``"power"`` and ``deltas`` 0 (the DCT and deltas come after the clip:
         compute MFCCs or deltas from the result).
 
@@ -248,12 +260,12 @@ def window_step(rows: np.ndarray, config: Config) -> np.ndarray:
     if rows.shape[1] != config.n_features:
         raise ValueError(f"rows has {rows.shape[1]} columns; config gives {config.n_features}")
     out = rows.copy()
-    spec = out[:, :config.n_static - (1 if config.energy == "append" else 0)]
+    spec = _window.spectral(out, config)
     if config.top_db is not None and spec.size:
         td = float(np.float32(config.top_db))  # in the log's units, as pipeline.c's top_db_units
         step = np.float32({"db": td, "log10": td / 10.0, "ln": td * math.log(10.0) / 10.0}[config.log])
         np.maximum(spec, spec.max() - step, out=spec)
-    if config.log_offset != 0.0 or config.log_scale != 1.0:
-        spec += np.float32(config.log_offset)
-        spec *= np.float32(config.log_scale)
-    return out
+        if config.log_offset != 0.0 or config.log_scale != 1.0:  # left out by frame_local
+            spec += np.float32(config.log_offset)
+            spec *= np.float32(config.log_scale)
+    return _window.normalize(out, config)

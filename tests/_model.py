@@ -102,6 +102,7 @@ DEFAULT: dict = dict(
     drop_last_frame=False,
     log_offset=0.0,
     log_scale=1.0,
+    normalize=None,
 )
 
 
@@ -153,6 +154,15 @@ PRESETS: dict = {
         drop_last_frame=True, preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
         mel_scale="slaney", mel_norm="slaney", mel_triangles="hz", log="log10",
         log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
+    ),
+    # NeMo AudioToMelSpectrogramPreprocessor defaults, eval mode
+    "nemo": _preset(
+        kind="logmel", sample_rate=16000, frame_length=320, hop_length=160, n_fft=512,
+        window="hann", window_periodic=False, center=True, pad_mode="constant",
+        drop_last_frame=True, preemphasis=0.97, preemphasis_scope="signal", power=2.0,
+        n_mels=64, fmin=0.0, fmax=None, mel_scale="slaney", mel_norm="slaney",
+        mel_triangles="hz", log="ln", log_floor=2.0 ** -24, log_floor_mode="add",
+        normalize="per_feature",
     ),
 }
 
@@ -421,6 +431,8 @@ def floor_for_log(x: np.ndarray, cfg: dict) -> np.ndarray:
         return np.maximum(x, cfg["log_floor"])
     if mode == "zero":
         return np.where(x == 0, cfg["log_floor"], x)
+    if mode == "add":
+        return x + cfg["log_floor"]
     raise ValueError(f"unknown log_floor_mode {mode!r}")
 
 
@@ -577,6 +589,11 @@ def model_stages(y, cfg: dict) -> dict:
             feat = lifter(feat, cfg["lifter"])
             st["liftered"] = feat
     feat = np.array(feat, dtype=np.float64)
+    if cfg["normalize"] == "per_feature":  # NeMo normalize_batch: std with n - 1, + 1e-5
+        n = feat.shape[0]
+        std = feat.std(axis=0, ddof=1) if n > 1 else np.zeros(feat.shape[1])
+        feat = (feat - feat.mean(axis=0)) / (std + 1e-5)
+        st["normalized"] = feat
     if cfg["energy"] == "replace_c0":
         feat[:, 0] = st["log_energy"]
     elif cfg["energy"] == "append":

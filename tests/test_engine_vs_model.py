@@ -453,9 +453,11 @@ def test_deltas(deltas, width):
 
 
 @pytest.mark.parametrize("name", SYNTHETIC_NAMES)
-@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper"])
+@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper", "nemo"])
 def test_presets_vs_model(preset, name):
-    over = dict(dither=0.0) if preset != "librosa" else dict(sample_rate=16000)
+    # nemo: the engine part (normalize runs in Python: test_nemo.py checks it against NeMo)
+    over = dict(sample_rate=16000) if preset == "librosa" else dict(normalize=None) if preset == "nemo" \
+        else dict(dither=0.0)
     for kind in ("mfcc", "logmel"):
         extra = dict(energy=None) if kind == "logmel" and preset in ("kaldi", "python_speech_features") else {}
         cfg = ff.Config.preset(preset, kind=kind, **over, **extra)
