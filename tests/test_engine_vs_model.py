@@ -110,6 +110,10 @@ def _log_interval(x, t, mc):
     if mc["log_floor_mode"] == "max":
         v_lo, v = np.maximum(lo, floor), np.maximum(x, floor)
         v_hi = np.maximum(hi, floor)
+    elif mc["log_floor_mode"] == "add":  # the float32 sum x + floor adds one rounding
+        v = x + floor
+        v_lo = np.maximum(lo, 0.0) * (1 - EPS32) + floor * (1 - EPS32)
+        v_hi = (hi + floor) * (1 + EPS32)
     else:
         v = np.where(x == 0, floor, x)
         # an engine value <= 0 becomes the floor; a positive one is kept, and
@@ -405,7 +409,7 @@ def test_mel(scale, mel_norm, triangles):
 
 
 @pytest.mark.parametrize("log", ["ln", "log10", "db"])
-@pytest.mark.parametrize("floor_mode", ["max", "zero"])
+@pytest.mark.parametrize("floor_mode", ["max", "zero", "add"])
 @pytest.mark.parametrize("floor", [1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-3])
 @pytest.mark.parametrize("kind", ["logmel", "power"])
 def test_log(log, floor_mode, floor, kind):
@@ -518,7 +522,7 @@ def configs(draw):
         mel_norm=draw(hst.sampled_from([None, "slaney"])),
         mel_triangles=draw(hst.sampled_from(["mel", "hz", "bin"])),
         log=log, log_floor=draw(hst.sampled_from([1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-4])),
-        log_floor_mode=draw(hst.sampled_from(["max", "zero"])), top_db=top_db,
+        log_floor_mode=draw(hst.sampled_from(["max", "zero", "add"])), top_db=top_db,
         n_mfcc=draw(hst.integers(min_value=1, max_value=n_mels)),
         dct_norm=draw(hst.sampled_from(["ortho", None])),
         lifter=draw(hst.sampled_from([0.0, 22.0, 7.0])),

@@ -196,6 +196,7 @@ PRESETS = {
     "kaldi": ff.Config.preset("kaldi"),
     "python_speech_features": ff.Config.preset("python_speech_features"),
     "whisper": ff.Config.preset("whisper", kind="mfcc"),  # top_db in log10 units, log_offset/scale
+    "nemo": ff.Config.preset("nemo", kind="mfcc", normalize=None),  # log_floor_mode 'add'
 }
 
 
