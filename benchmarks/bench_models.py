@@ -1,7 +1,7 @@
 """The front ends of speech models: fastfeat's presets against the real libraries.
 
 Usage (from the repository root; needs the "models" extra: torch==2.13.0 CPU,
-openai-whisper, transformers)::
+openai-whisper, transformers, nemo_toolkit --no-deps)::
 
     python -m benchmarks.bench_models            # 30 s clips, single thread
     python -m benchmarks.bench_models --quick
@@ -63,22 +63,52 @@ def _whisper_rows() -> list[tuple[str, str, Callable]]:
     return rows
 
 
+def _nemo_rows() -> list[tuple[str, str, Callable]]:
+    """(group, name, fn(y)) for NeMo's preprocessor: fastfeat and NeMo's FilterbankFeatures."""
+    import fastfeat as ff
+    from fastfeat.compat import nemo as fn
+
+    pre = fn.AudioToMelSpectrogramPreprocessor()
+    rows: list[tuple[str, str, Callable]] = [
+        ("nemo", "fastfeat Extractor(preset 'nemo')", ff.Extractor(ff.Config.preset("nemo"), threads=1)),
+        ("nemo", "fastfeat compat.nemo.AudioToMelSpectrogramPreprocessor",
+         lambda y: pre(input_signal=y[None, :], length=[len(y)])),
+    ]
+    try:
+        import torch
+
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+        from test_nemo import nemo_filterbank_features  # NeMo's own module, see tests/test_nemo.py
+
+        torch.set_num_threads(1)
+        fb = nemo_filterbank_features()().eval()
+
+        def nemo_fn(y):
+            with torch.no_grad():
+                return fb(torch.from_numpy(y[None, :]), torch.tensor([len(y)]))
+
+        rows.append(("nemo", "NeMo FilterbankFeatures (torch CPU)", nemo_fn))
+    except ImportError as exc:
+        print(f"bench_models: NeMo not measured ({exc})", file=sys.stderr)
+    return rows
+
+
 def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -> str:
     """Measure and return the markdown section."""
     from .compare import time_interleaved  # compare imports this module lazily
 
     n_clips, repeats, budget = (2, 5, 3.0) if quick else (4, 10, 10.0)
     clips = make_clips(n_clips, seconds=CLIP_SECONDS)
-    rows = _whisper_rows()
-    progress(f"model front ends: {len(rows)} implementations, {n_clips} x {CLIP_SECONDS:g} s clips")
-    timings = time_interleaved({name: fn for _, name, fn in rows}, clips, repeats, budget)
-    ours = timings[rows[0][1]].best
     lines = [f"## Speech-model front ends ({CLIP_SECONDS:g} s clip, single thread)", "",
-             "| implementation | best ms / clip | median ms / clip | x fastfeat Extractor time |",
+             "| implementation | best ms / clip | median ms / clip | x the fastfeat Extractor's time |",
              "| --- | ---: | ---: | ---: |"]
-    for _, name, _ in rows:
-        t = timings[name]
-        lines.append(f"| {name} | {t.best * 1e3:.2f} | {t.median * 1e3:.2f} | {t.best / ours:.1f}x |")
+    for rows in (_whisper_rows(), _nemo_rows()):
+        progress(f"model front ends: {rows[0][0]}, {len(rows)} implementations, {n_clips} x {CLIP_SECONDS:g} s clips")
+        timings = time_interleaved({name: fn for _, name, fn in rows}, clips, repeats, budget)
+        ours = timings[rows[0][1]].best
+        for _, name, _ in rows:
+            t = timings[name]
+            lines.append(f"| {name} | {t.best * 1e3:.2f} | {t.median * 1e3:.2f} | {t.best / ours:.1f}x |")
     lines.append("")
     return "\n".join(lines)
 

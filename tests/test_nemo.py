@@ -31,14 +31,14 @@ import types
 import numpy as np
 import pytest
 
-from conftest import assert_within
+from conftest import assert_within, model_reference
 
 import fastfeat as ff  # noqa: E402
 from fastfeat.compat import nemo as fn  # noqa: E402
 from fastfeat.stream import frame_local, window_step  # noqa: E402
 
-torch = pytest.importorskip("torch")
-nemo = pytest.importorskip("nemo")
+torch = model_reference("torch")
+nemo = model_reference("nemo")
 
 ATOL = 5e-4
 

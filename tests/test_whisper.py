@@ -26,15 +26,15 @@ import math
 import numpy as np
 import pytest
 
-from conftest import SYNTHETIC_NAMES, assert_within, log_tolerance, synthetic_signal
+from conftest import SYNTHETIC_NAMES, assert_within, log_tolerance, model_reference, synthetic_signal
 
 import fastfeat as ff  # noqa: E402
 from fastfeat.compat import whisper as fw  # noqa: E402
 from fastfeat.stream import frame_local, window_step  # noqa: E402
 
-torch = pytest.importorskip("torch")  # the "models" extra; CI installs it
-whisper = pytest.importorskip("whisper")
-transformers = pytest.importorskip("transformers")
+torch = model_reference("torch")  # the "models" extra; CI installs it
+whisper = model_reference("whisper")
+transformers = model_reference("transformers")
 
 CAP = 2e-3  # the bound per value
 ATOL = 1e-4  # float32 FFT noise of bands far below their frame's peak (observed <= 5.0e-5)
