@@ -283,12 +283,16 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
             kaldi-native-fbank's MfccOptions; ``"python_speech_features"`` is
-            python_speech_features.mfcc.  docs/presets.md has the details.
+            python_speech_features.mfcc; ``"torchaudio"`` is
+            torchaudio.transforms.MFCC (n_fft 400, hop 200, periodic Hann,
+            centred with reflect padding, 128 HTK mel, dB with top_db=80, 40
+            MFCC; ``kind="logmel", log=None, top_db=None`` gives its MelSpectrogram).
+            docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -376,6 +380,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
         log="ln", log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho", lifter=22.0,
         energy="replace_c0", energy_source="spectrum",
+    ),
+    # torchaudio.transforms.MFCC() defaults (its MelSpectrogram: kind="logmel", log=None, top_db=None)
+    "torchaudio": dict(
+        sample_rate=16000, frame_length=400, hop_length=200, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz",
+        log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho", lifter=0.0,
     ),
 }
 

@@ -147,6 +147,15 @@ PRESETS: dict = {
         log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho",
         lifter=22.0, energy="replace_c0", energy_source="spectrum",
     ),
+    # torchaudio.transforms.MFCC defaults (2.11); MelSpectrogram is kind="logmel", log=None, top_db=None
+    "torchaudio": _preset(
+        sample_rate=16000, frame_length=400, hop_length=200, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz",
+        log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho",
+        lifter=0.0, energy=None,
+    ),
 }
 
 
