@@ -17,7 +17,10 @@ Where fastfeat differs, on purpose:
 - ``dither`` noise comes from fastfeat's seeded generator (``torch.randn`` in
   torchaudio), so dithered output is reproducible but not torchaudio's draw;
 - a waveform shorter than one frame raises ValueError (torchaudio raises
-  AssertionError); ``fastfeat.compat.kaldi`` returns 0 rows as Kaldi does.
+  AssertionError); ``fastfeat.compat.kaldi`` returns 0 rows as Kaldi does;
+- a waveform shorter than ``min_duration`` gives an empty ``(0,)`` result from
+  all three (torchaudio's ``mfcc`` raises RuntimeError there; its ``fbank``
+  and ``spectrogram`` return ``torch.empty(0)``).
 
 torchaudio.transforms.MFCC / MelSpectrogram defaults are
 ``fastfeat.Config.preset("torchaudio")`` (``kind="logmel", log=None, top_db=None`` for the
