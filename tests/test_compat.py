@@ -22,6 +22,7 @@ import kaldi_native_fbank as knf  # noqa: E402  (test extra: must be installed, 
 import librosa  # noqa: E402
 import python_speech_features as psf  # noqa: E402
 from fastfeat.compat import kaldi as ck  # noqa: E402
+from _knf import knf_run  # noqa: E402
 from fastfeat.compat import librosa as cl  # noqa: E402
 from fastfeat.compat import psf as cp  # noqa: E402
 
@@ -149,32 +150,6 @@ def test_librosa_unsupported_options(clips):
 
 
 # ---------------------------------------------------------------- kaldi
-
-def knf_run(y, kind, num_ceps=13, **opts):
-    """knf with option names; frame options and mel options routed to their structs."""
-    o = knf.MfccOptions() if kind == "mfcc" else knf.FbankOptions()
-    o.frame_opts.dither = 0.0
-    frame_keys = {"frame_length": "frame_length_ms", "frame_shift": "frame_shift_ms",
-                  "snip_edges": "snip_edges", "window_type": "window_type",
-                  "preemphasis_coefficient": "preemph_coeff", "remove_dc_offset": "remove_dc_offset",
-                  "round_to_power_of_two": "round_to_power_of_two", "blackman_coeff": "blackman_coeff"}
-    mel_keys = {"num_mel_bins": "num_bins", "low_freq": "low_freq", "high_freq": "high_freq"}
-    for k, v in opts.items():
-        if k in frame_keys:
-            setattr(o.frame_opts, frame_keys[k], v)
-        elif k in mel_keys:
-            setattr(o.mel_opts, mel_keys[k], v)
-        elif k == "cepstral_lifter":
-            o.cepstral_lifter = v
-        else:
-            setattr(o, k, v)
-    if kind == "mfcc":
-        o.num_ceps = num_ceps
-    comp = knf.OnlineMfcc(o) if kind == "mfcc" else knf.OnlineFbank(o)
-    comp.accept_waveform(16000, y.astype(np.float64).tolist())
-    comp.input_finished()
-    return np.array([comp.get_frame(i) for i in range(comp.num_frames_ready)], dtype=np.float64)
-
 
 KALDI_OPTS = [
     dict(),

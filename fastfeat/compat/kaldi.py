@@ -39,6 +39,12 @@ from ..features import Extractor
 
 __all__ = ["fbank", "mfcc", "spectrogram"]
 
+# Kaldi option -> the Config field it sets, so that a refusal names the option the caller passed.
+_OPTION_OF_FIELD = {"fmin": "low_freq", "fmax": "high_freq", "n_mels": "num_mel_bins", "n_mfcc": "num_ceps",
+                    "lifter": "cepstral_lifter", "preemphasis": "preemphasis_coefficient", "dither": "dither",
+                    "blackman_coeff": "blackman_coeff", "vtln_warp": "vtln_warp", "vtln_low": "vtln_low",
+                    "vtln_high": "vtln_high", "frame_length": "frame_length", "n_fft": "frame_length"}
+
 _WINDOWS = {"povey": "povey", "hamming": "hamming", "hanning": "hann", "hann": "hann",
             "rectangular": "rectangular", "blackman": "blackman"}
 
@@ -58,13 +64,20 @@ def _frame_config(sample_frequency, frame_length, frame_shift, round_to_power_of
         raise ValueError(f"frame_length={frame_length} ms and frame_shift={frame_shift} ms must each "
                          f"cover at least one sample at {sr:g} Hz")
     n_fft = 1 << (length - 1).bit_length() if round_to_power_of_two else length
-    return Config(
-        sample_rate=int(sr), frame_length=length, hop_length=shift, n_fft=n_fft,
-        window=_WINDOWS[window_type], window_periodic=False, blackman_coeff=blackman_coeff,
-        center=False, snip_edges=snip_edges, preemphasis=preemphasis_coefficient,
-        preemphasis_scope="frame", remove_dc=remove_dc_offset, dither=dither,
-        log_floor=FLOAT32_EPS, energy_source="raw" if raw_energy else "windowed", **fields,
-    )
+    try:
+        return Config(
+            sample_rate=int(sr), frame_length=length, hop_length=shift, n_fft=n_fft,
+            window=_WINDOWS[window_type], window_periodic=False, blackman_coeff=blackman_coeff,
+            center=False, snip_edges=snip_edges, preemphasis=preemphasis_coefficient,
+            preemphasis_scope="frame", remove_dc=remove_dc_offset, dither=dither,
+            log_floor=FLOAT32_EPS, energy_source="raw" if raw_energy else "windowed", **fields,
+        )
+    except (TypeError, ValueError) as exc:
+        field = str(exc).split("=", 1)[0]
+        option = _OPTION_OF_FIELD.get(field)
+        if option is None or option == field:
+            raise
+        raise type(exc)(f"{option} (fastfeat's {field}): {exc}") from None
 
 
 def _mel_config(sample_frequency, low_freq, high_freq, num_mel_bins, vtln_low, vtln_high, vtln_warp,
