@@ -130,6 +130,10 @@ def test_tensors_in_tensors_out(clips):
             out = getattr(ct, fn)(t, channel=1)
             assert isinstance(out, torch.Tensor) and out.dtype == dtype and out.device == t.device
             np.testing.assert_array_equal(out.float().numpy(), getattr(ct, fn)(y[None]))
+    pcm = torch.from_numpy(np.round(y).astype(np.int16))[None]  # int16 at its own scale, as compat.kaldi
+    out = ct.fbank(pcm)
+    assert out.dtype == torch.float32
+    np.testing.assert_array_equal(out.numpy(), ct.fbank(pcm.numpy().astype(np.float32)))
     with pytest.raises(ValueError, match="requires grad.*detach"):
         ct.fbank(torch.from_numpy(y[None]).requires_grad_())
     with pytest.raises(ValueError, match=r"channel=2 is invalid .* channel must be in \[-1, 1\]"):

@@ -77,8 +77,9 @@ def _run(fn: Callable[..., np.ndarray], waveform: Any, channel: int, min_duratio
         out = np.zeros(0, np.float32)  # torchaudio: torch.empty(0) for a too-short segment
     else:
         out = fn(w, frame_length=frame_length, sample_frequency=sample_frequency, **kw)
-    if tensor:
-        return torch.from_numpy(out).to(device=waveform.device, dtype=waveform.dtype)
+    if tensor:  # torchaudio returns the input's floating dtype (integer input: float32 here)
+        dtype = waveform.dtype if waveform.is_floating_point() else torch.float32
+        return torch.from_numpy(out).to(device=waveform.device, dtype=dtype)
     return out
 
 
