@@ -22,6 +22,7 @@ import kaldi_native_fbank as knf  # noqa: E402  (test extra: must be installed, 
 import librosa  # noqa: E402
 import python_speech_features as psf  # noqa: E402
 from fastfeat.compat import kaldi as ck  # noqa: E402
+import _knf  # noqa: E402
 from _knf import knf_run  # noqa: E402
 from fastfeat.compat import librosa as cl  # noqa: E402
 from fastfeat.compat import psf as cp  # noqa: E402
@@ -201,6 +202,35 @@ def test_kaldi_energy_floor_and_subtract_mean(clips):
     np.testing.assert_allclose(ours[:, 0], ref[:, 0], atol=ENERGY_ATOL)
     plain = ck.fbank(y)
     np.testing.assert_allclose(ck.fbank(y, subtract_mean=True), plain - plain.mean(axis=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("fn,opts", [(ck.fbank, knf.FbankOptions), (ck.mfcc, knf.MfccOptions)],
+                         ids=["fbank", "mfcc"])
+def test_kaldi_defaults_are_knfs(fn, opts):
+    # every keyword that knf's options also have defaults to knf's value (dither: 0, on purpose)
+    import inspect
+
+    o = opts()
+    frame_keys, mel_keys = _knf.FRAME_KEYS, _knf.MEL_KEYS
+    checked = 0
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in frame_keys:
+            theirs = getattr(o.frame_opts, frame_keys[name])
+        elif name in mel_keys:
+            theirs = getattr(o.mel_opts, mel_keys[name])
+        elif hasattr(o, name):
+            theirs = getattr(o, name)
+        else:
+            continue
+        checked += 1
+        if name == "dither":
+            assert p.default == 0.0 and theirs == pytest.approx(3e-5)
+        else:
+            assert p.default == pytest.approx(theirs), (name, p.default, theirs)
+    assert checked >= 15
+    mo = knf.MelBanksOptions()
+    assert (mo.vtln_low, mo.vtln_high) == (inspect.signature(fn).parameters["vtln_low"].default,
+                                           inspect.signature(fn).parameters["vtln_high"].default)
 
 
 def test_kaldi_invalid_options(clips):
