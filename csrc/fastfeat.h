@@ -102,6 +102,9 @@ typedef struct {
     int32_t drop_last_frame;      /* with center: drop the last frame (Whisper: n / hop frames) */
     float log_offset;             /* spectral values after log and top_db: (x + log_offset) */
     float log_scale;              /*   * log_scale, log_scale > 0 (Whisper: 4, 0.25) */
+    double blackman_coeff;        /* Blackman window a0: a0 - 0.5 cos + (0.5 - a0) cos 2x (0.42) */
+    double vtln_warp;             /* > 0; 1 disables Kaldi's VTLN warp of the mel points */
+    double vtln_low, vtln_high;   /* Hz, warp inflection points: fmin < low < high < fmax */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

@@ -43,6 +43,7 @@ cdef extern from "fastfeat.h" nogil:
         int32_t deltas, delta_width
         int32_t drop_last_frame
         float log_offset, log_scale
+        double blackman_coeff, vtln_warp, vtln_low, vtln_high
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -118,6 +119,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
     c.drop_last_frame = v["drop_last_frame"]
     c.log_offset = v["log_offset"]; c.log_scale = v["log_scale"]
+    c.blackman_coeff = v["blackman_coeff"]
+    c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
     return 0
 
 
