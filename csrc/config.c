@@ -48,6 +48,8 @@ void ff_config_default(ff_config *c)
     c->energy_source = FF_ESRC_RAW;
     c->deltas = 0;
     c->delta_width = 2;
+    c->window_centered = 0;
+    c->dct_type = 2;
 }
 
 #define CHECK(cond, name)            \
@@ -68,7 +70,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->frame_length >= 1 && c->frame_length <= c->n_fft, "frame_length");
     CHECK(c->hop_length >= 1, "hop_length");
     CHECK(c->window >= FF_WIN_HAMMING && c->window <= FF_WIN_RECTANGULAR, "window");
-    CHECK(c->pad_mode >= FF_PAD_CONSTANT && c->pad_mode <= FF_PAD_EDGE, "pad_mode");
+    CHECK(c->pad_mode >= FF_PAD_CONSTANT && c->pad_mode <= FF_PAD_SYMMETRIC, "pad_mode");
     CHECK(!c->pad_end || (!c->center && c->snip_edges), "pad_end");
     CHECK(isfinite(c->preemphasis) && c->preemphasis >= 0.0f && c->preemphasis <= 1.0f, "preemphasis");
     CHECK(c->preemphasis_scope == FF_PREEMPH_FRAME || c->preemphasis_scope == FF_PREEMPH_SIGNAL,
@@ -89,11 +91,15 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log == FF_LOG_DB), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
+    CHECK(c->dct_type >= 1 && c->dct_type <= 3, "dct_type");
+    CHECK(c->dct_type != 1 || c->kind != FF_KIND_MFCC || c->n_mels >= 2, "dct_type");
     CHECK(isfinite(c->lifter) && c->lifter >= 0.0f, "lifter");
     CHECK(c->energy >= FF_ENERGY_NONE && c->energy <= FF_ENERGY_APPEND, "energy");
     CHECK(c->energy != FF_ENERGY_REPLACE_C0 || c->kind == FF_KIND_MFCC, "energy");
     CHECK(c->energy_source >= FF_ESRC_RAW && c->energy_source <= FF_ESRC_SPECTRUM, "energy_source");
     CHECK(c->deltas >= 0 && c->deltas <= 2, "deltas");
     CHECK(c->delta_width >= 1 && c->delta_width <= FF_MAX_DELTA_WIDTH, "delta_width");
+    CHECK((c->window_centered == 0 || c->window_centered == 1) &&
+          (!c->window_centered || c->center || (c->snip_edges && !c->pad_end)), "window_centered");
     return FF_OK;
 }

@@ -46,7 +46,10 @@ typedef enum {
     FF_WIN_HAMMING = 0, FF_WIN_HANN = 1, FF_WIN_POVEY = 2,
     FF_WIN_BLACKMAN = 3, FF_WIN_RECTANGULAR = 4
 } ff_window;
-typedef enum { FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2 } ff_pad_mode;
+typedef enum {
+    FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2,
+    FF_PAD_SYMMETRIC = 3  /* numpy 'symmetric': the edge sample repeated (-1 -> 0) */
+} ff_pad_mode;
 typedef enum { FF_PREEMPH_FRAME = 0, FF_PREEMPH_SIGNAL = 1 } ff_preemph_scope;
 typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
 typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
@@ -99,6 +102,10 @@ typedef struct {
     ff_energy_source energy_source;
     int32_t deltas;               /* 0, 1 or 2 */
     int32_t delta_width;          /* 1 .. FF_MAX_DELTA_WIDTH */
+    /* librosa center=False: frames span n_fft samples, the frame_length window
+     * centred in them (zeros outside); needs snip_edges and no pad_end. */
+    int32_t window_centered;
+    int32_t dct_type;             /* 1, 2 (default) or 3, as scipy.fft.dct type */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

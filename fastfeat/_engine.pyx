@@ -41,6 +41,7 @@ cdef extern from "fastfeat.h" nogil:
         float lifter
         int energy, energy_source
         int32_t deltas, delta_width
+        int32_t window_centered, dct_type
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -114,6 +115,7 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.n_mfcc = v["n_mfcc"]; c.dct_norm = v["dct_norm"]; c.lifter = v["lifter"]
     c.energy = v["energy"]; c.energy_source = v["energy_source"]
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
+    c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
     return 0
 
 

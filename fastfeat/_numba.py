@@ -10,7 +10,7 @@ How it mirrors the C engine
 ---------------------------
 * Stage by stage and field by field: framing (frame.c), dither, DC removal,
   energies, pre-emphasis, windows (frontend.c), mel banks built in float64 and
-  stored as float32 (mel.c), log with floor modes, DCT-II with the lifter
+  stored as float32 (mel.c), log with floor modes, DCT (types 1-3) with the lifter
   folded in (cepstrum.c), deltas (delta.c), top_db's two passes (pipeline.c)
   and the streaming state machine (stream.c).  Every kernel computes in
   float32 with the same operations in the same order as the C code, so
@@ -71,7 +71,7 @@ _STRERROR = {
 }
 KIND_MFCC, KIND_LOGMEL, KIND_POWER = 0, 1, 2
 WIN_HAMMING, WIN_HANN, WIN_POVEY, WIN_BLACKMAN, WIN_RECTANGULAR = range(5)
-PAD_CONSTANT, PAD_REFLECT, PAD_EDGE = 0, 1, 2
+PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_SYMMETRIC = 0, 1, 2, 3
 PREEMPH_FRAME, PREEMPH_SIGNAL = 0, 1
 MEL_HTK, MEL_SLANEY = 0, 1
 MELNORM_NONE, MELNORM_SLANEY = 0, 1
@@ -110,7 +110,9 @@ _INT_FIELDS = ("kind", "sample_rate", "frame_length", "hop_length", "n_fft", "wi
 # derived: bins, spectral columns, static width, row width, the seed's bits,
 # the complex FFT size (n/2 for even n, n for odd), Bluestein's size (0: none)
 N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
-_N_IP = 33
+# window_centered and dct_type, after the derived sizes
+WIN_CENTERED, DCT_TYPE = 33, 34
+_N_IP = 35
 _FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
 PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
 _N_FP = 9
@@ -158,7 +160,7 @@ def check_config(values: dict) -> str | None:
         (1 <= v["frame_length"] <= v["n_fft"], "frame_length"),
         (v["hop_length"] >= 1, "hop_length"),
         (0 <= v["window"] <= 4, "window"),
-        (0 <= v["pad_mode"] <= 2, "pad_mode"),
+        (0 <= v["pad_mode"] <= 3, "pad_mode"),
         (not v["pad_end"] or (not v["center"] and v["snip_edges"]), "pad_end"),
         (fin(v["preemphasis"]) and 0.0 <= v["preemphasis"] <= 1.0, "preemphasis"),
         (v["preemphasis_scope"] in (0, 1), "preemphasis_scope"),
@@ -178,12 +180,16 @@ def check_config(values: dict) -> str | None:
         (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] == LOG_DB), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
         (v["dct_norm"] in (0, 1), "dct_norm"),
+        (1 <= v["dct_type"] <= 3, "dct_type"),
+        (v["dct_type"] != 1 or v["kind"] != KIND_MFCC or v["n_mels"] >= 2, "dct_type"),
         (fin(v["lifter"]) and v["lifter"] >= 0.0, "lifter"),
         (0 <= v["energy"] <= 2, "energy"),
         (v["energy"] != ENERGY_REPLACE_C0 or v["kind"] == KIND_MFCC, "energy"),
         (0 <= v["energy_source"] <= 2, "energy_source"),
         (0 <= v["deltas"] <= 2, "deltas"),
         (1 <= v["delta_width"] <= MAX_DELTA_WIDTH, "delta_width"),
+        (v["window_centered"] in (0, 1) and (not v["window_centered"] or v["center"]
+                                             or (v["snip_edges"] and not v["pad_end"])), "window_centered"),
     )
     for ok, name in checks:
         if not ok:
@@ -202,6 +208,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     ip[N_STATIC] = ip[N_SPEC] + (1 if ip[ENERGY] == ENERGY_APPEND else 0)
     ip[N_FEAT] = ip[N_STATIC] * (1 + ip[DELTAS])
     ip[SEED] = np.array([int(values["seed"])], np.uint64).view(np.int64)[0]
+    ip[WIN_CENTERED], ip[DCT_TYPE] = int(values["window_centered"]), int(values["dct_type"])
     h = n_fft // 2 if n_fft % 2 == 0 else n_fft
     ip[FFT_H] = h
     if n_fft % 2 == 0 and (h & (h - 1)) == 0:
@@ -226,6 +233,8 @@ def _num_frames(ip, n):
         return 0
     if ip[CENTER]:
         return 1 + (n + 2 * (nfft // 2) - nfft) // hop
+    if ip[WIN_CENTERED]:
+        return 0 if n < nfft else 1 + (n - nfft) // hop
     if not ip[SNIP]:
         return (n + hop // 2) // hop
     if ip[PAD_END]:
@@ -239,6 +248,8 @@ def _frame_start(ip, f):
     hop, flen, nfft = ip[HOP], ip[FLEN], ip[NFFT]
     if ip[CENTER]:
         return f * hop - (nfft // 2 - (nfft - flen) // 2)
+    if ip[WIN_CENTERED]:
+        return f * hop + (nfft - flen) // 2
     if not ip[SNIP]:
         return f * hop + hop // 2 - flen // 2
     return f * hop
@@ -269,6 +280,8 @@ def _map_index(ip, r, n):
             return 0 if r < 0 else n - 1
         if mode == PAD_REFLECT:
             return _mirror(r, n, False)
+        if mode == PAD_SYMMETRIC:
+            return _mirror(r, n, True)
         return -1
     if not ip[SNIP]:
         return _mirror(r, n, True)
@@ -959,18 +972,36 @@ def _window_table(ip):
 
 
 @_jit
+def _dct_entry(ip, k, m, lift):
+    """Entry (k, m) of the DCT matrix times the lifter weight (cepstrum.c dct_entry)."""
+    nm = ip[N_MELS]
+    ortho = ip[DCT_NORM] == DCT_ORTHO
+    if ip[DCT_TYPE] == 3:
+        if m == 0:
+            return (math.sqrt(1.0 / nm) if ortho else 1.0) * lift
+        return ((math.sqrt(2.0 / nm) if ortho else 2.0) * lift) * math.cos(_PI * (2.0 * k + 1.0) * m / (2.0 * nm))
+    if ip[DCT_TYPE] == 1:
+        edge_m = m == 0 or m == nm - 1
+        edge_k = k == 0 or k == nm - 1
+        v = (1.0 if edge_m else 2.0) * math.cos(_PI * float(k) * m / (nm - 1.0))
+        if ortho:
+            v *= (math.sqrt(2.0) if edge_m else 1.0) * (math.sqrt(0.5) if edge_k else 1.0) / math.sqrt(2.0 * (nm - 1.0))
+        return v * lift
+    return ((math.sqrt((1.0 if k == 0 else 2.0) / nm) if ortho else 2.0) * lift) * \
+        math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm))
+
+
+@_jit
 def _dct_table(ip, fp):
-    """DCT-II rows (ortho: scipy norm="ortho"; none: 2 sum x cos) times the lifter."""
+    """DCT rows (types 1-3 as scipy.fft.dct, ortho or unnormalised) times the lifter."""
     nc = ip[N_MFCC]
     nm = ip[N_MELS]
     lifter = fp[LIFTER]
     t = np.empty((nc, nm), np.float32)
     for k in range(nc):
-        scale = math.sqrt((1.0 if k == 0 else 2.0) / nm) if ip[DCT_NORM] == DCT_ORTHO else 2.0
-        if lifter > 0.0:
-            scale *= 1.0 + 0.5 * lifter * math.sin(_PI * k / lifter)
+        lift = 1.0 + 0.5 * lifter * math.sin(_PI * k / lifter) if lifter > 0.0 else 1.0
         for m in range(nm):
-            t[k, m] = np.float32(scale * math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm)))
+            t[k, m] = np.float32(_dct_entry(ip, k, m, lift))
     return t
 
 

@@ -69,7 +69,7 @@ FIELDS: dict[str, FieldSpec] = {
     "window": _choice("analysis window", "hamming", "hann", "povey", "blackman", "rectangular"),
     "window_periodic": FieldSpec("bool", "periodic (DFT-even, librosa/scipy fftbins=True) instead of symmetric (Kaldi, HTK, numpy.hamming) window"),
     "center": FieldSpec("bool", "librosa centring: frame t is centred on sample t*hop_length, signal padded by n_fft//2"),
-    "pad_mode": _choice("how `center` pads the signal (numpy.pad modes)", "constant", "reflect", "edge"),
+    "pad_mode": _choice("how `center` pads the signal (numpy.pad modes)", "constant", "reflect", "edge", "symmetric"),
     "snip_edges": FieldSpec("bool", "when center is False: True keeps only frames that fit in the signal (Kaldi default); False centres frames on multiples of hop and mirrors the edges (Kaldi --snip-edges=false)"),
     "pad_end": FieldSpec("bool", "with snip_edges: also emit the last partial frame, zero-padded (python_speech_features)"),
     "preemphasis": FieldSpec("float", "pre-emphasis coefficient; 0 disables", low=0.0, high=1.0),
@@ -96,6 +96,8 @@ FIELDS: dict[str, FieldSpec] = {
     "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
+    "window_centered": FieldSpec("bool", "when center is False: frames span n_fft samples with the frame_length window centred in them, zeros outside, so 1 + (N - n_fft) // hop_length frames (librosa center=False); needs snip_edges=True, pad_end=False. center=True always centres the window"),
+    "dct_type": FieldSpec("int", "DCT type as scipy.fft.dct: 2 (MFCC), 3 (its inverse; HTK-style in librosa) or 1 (needs n_mels >= 2); dct_norm applies to each", low=1, high=3),
 }
 
 
@@ -163,6 +165,8 @@ class Config:
     energy_source: str = "raw"
     deltas: int = 0
     delta_width: int = 2
+    window_centered: bool = False
+    dct_type: int = 2
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -202,6 +206,11 @@ class Config:
             raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
         if self.top_db is not None and self.log != "db":
             raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
+        if self.window_centered and not self.center and (self.pad_end or not self.snip_edges):
+            raise ValueError("window_centered=True with center=False needs snip_edges=True and pad_end=False "
+                             "(it is librosa's center=False framing)")
+        if self.dct_type == 1 and self.kind == "mfcc" and self.n_mels < 2:
+            raise ValueError("dct_type=1 needs n_mels >= 2 (scipy's DCT-I is undefined for one value)")
         if self.pad_end and (self.center or not self.snip_edges):
             raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
 
@@ -331,6 +340,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
         mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=20, dct_norm="ortho", lifter=0.0,
+        window_centered=True,
     ),
     "kaldi": dict(
         sample_rate=16000, frame_length=400, hop_length=160, n_fft=512,

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.fft
 
 from conftest import (DB, ENERGY_ATOL, R_NOISE, assert_within, log_tolerance, mfcc_tolerance,
                       synthetic_signal)
@@ -49,6 +50,15 @@ LIBROSA_KW = [
     dict(n_fft=512, pad_mode="reflect", n_mels=64, top_db=None),
     dict(power=1.0, mel_norm=None, n_mels=40, n_fft=1024),
     dict(norm=None, n_mfcc=20, n_mels=40, n_fft=512, hop_length=128),
+    dict(n_fft=512, win_length=400, hop_length=160, center=False),  # n_fft frames, window centred
+    dict(n_fft=1024, win_length=501, hop_length=100, center=False, window="hamming"),
+    dict(dct_type=1, n_mels=40, n_fft=512),
+    dict(dct_type=1, norm=None, n_mels=40, n_fft=512),
+    dict(dct_type=3, n_mfcc=13, lifter=22, n_fft=512),
+    dict(dct_type=3, norm=None, n_mels=64, n_fft=512),
+    dict(n_fft=512, win_length=300, pad_mode="symmetric"),
+    dict(n_fft=512, hop_length=128, pad_mode="edge"),
+    dict(n_fft=512, win_length=400, pad_mode="linear_ramp"),
 ]
 
 
@@ -58,7 +68,7 @@ def librosa_mfcc_ref(y, sr, kw):
     passed; returns (mfcc (n_mfcc, frames), log-mel in dB (frames, n_mels))."""
     kw = dict(kw)
     top_db = kw.pop("top_db", 80.0)
-    mfcc_kw = {k: kw.pop(k) for k in ("n_mfcc", "lifter", "norm") if k in kw}
+    mfcc_kw = {k: kw.pop(k) for k in ("n_mfcc", "lifter", "norm", "dct_type") if k in kw}
     kw["norm"] = kw.pop("mel_norm", "slaney")
     S = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=sr, **kw)
     db = librosa.power_to_db(S, top_db=top_db)
@@ -76,7 +86,7 @@ def test_librosa_mfcc(clips, kw):
         ours = cl.mfcc(y=y, sr=sr, **kw)
         assert ours.shape == ref.shape and ours.dtype == np.float32  # (n_mfcc, n_frames)
         tol = mfcc_tolerance(log_tolerance(db, unit=DB), ref.shape[0], kw.get("lifter", 0), lifter_shift=1,
-                             dct_norm=kw.get("norm", "ortho"))
+                             dct_norm=kw.get("norm", "ortho"), dct_type=kw.get("dct_type", 2))
         assert_within(ours.T, ref.T, tol, f"compat.librosa.mfcc {name} {kw}", key=f"compat.librosa.mfcc {kw}")
 
 
@@ -126,24 +136,66 @@ def test_librosa_defaults_are_librosas(clips):
     assert cl.melspectrogram(y=y).shape == librosa.feature.melspectrogram(y=y.astype(np.float64)).shape
 
 
-def test_librosa_unsupported_options(clips):
-    y = clips["speech"]
-    with pytest.raises(ValueError, match=r"dct_type=3 is not supported; dct_type must be 2"):
-        cl.mfcc(y=y, sr=16000, dct_type=3)
-    with pytest.raises(ValueError, match=r"S= is not supported"):
-        cl.mfcc(S=np.ones((128, 10)), sr=16000)
-    with pytest.raises(ValueError, match=r"S= is not supported"):
-        cl.melspectrogram(S=np.ones((1025, 10)), sr=16000)
-    with pytest.raises(ValueError, match=r"window='kaiser' is not supported; window must be one of"):
-        cl.melspectrogram(y=y, sr=16000, window="kaiser")
-    with pytest.raises(ValueError, match=r"(?s)window=.* is not supported"):
-        cl.mfcc(y=y, sr=16000, window=np.hanning(2048))
-    with pytest.raises(ValueError, match=r"norm='l2' is not supported; norm must be 'slaney' or None"):
-        cl.melspectrogram(y=y, sr=16000, norm="l2")
-    with pytest.raises(ValueError, match=r"y is required"):
-        cl.mfcc(sr=16000)
-    with pytest.raises(ValueError, match=r"lifter=-1 must be >= 0"):
-        cl.mfcc(y=y, sr=16000, lifter=-1)
+def test_librosa_multichannel_is_librosas(clips):
+    # (..., n) -> (..., n_features, t); mfcc's top_db clips against all channels together
+    y = np.stack([clips["speech"], 0.01 * clips["chirp"][: len(clips["speech"])]])[None]
+    for top_db in (80.0, None):
+        db = np.stack([librosa_mfcc_ref(c, 16000, dict(n_fft=512, top_db=None))[1] for c in y[0]])
+        if top_db is not None:
+            db = np.maximum(db, db.max() - top_db)
+        ref = scipy.fft.dct(np.swapaxes(db, 1, 2), axis=-2, type=2, norm="ortho")[:, :20]
+        ours = cl.mfcc(y=y, sr=16000, n_fft=512, top_db=top_db)
+        assert ours.shape == (1,) + ref.shape
+        for ch in range(2):
+            tol = mfcc_tolerance(log_tolerance(db[ch], unit=DB), 20)
+            assert_within(ours[0, ch].T, ref[ch].T, tol, f"compat.librosa.mfcc multichannel top_db={top_db}")
+    direct = _lr(librosa.feature.mfcc, y=y.astype(np.float64), sr=16000, n_fft=512)  # top_db 80
+    assert_within(cl.mfcc(y=y, sr=16000, n_fft=512)[0].transpose(0, 2, 1), direct[0].transpose(0, 2, 1),
+                  2e-3 * np.abs(direct[0]).max(axis=-1, keepdims=True).transpose(0, 2, 1) + 1e-3,
+                  "compat.librosa.mfcc multichannel vs librosa")
+    mel = cl.melspectrogram(y=y, sr=16000, n_fft=512)
+    ref = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=16000, n_fft=512)
+    assert mel.shape == ref.shape
+    np.testing.assert_allclose(mel, ref, rtol=2e-3, atol=1e-6 * ref.max())
+
+
+def test_librosa_mfcc_from_S(clips):
+    S = librosa.power_to_db(_lr(librosa.feature.melspectrogram, y=clips["speech"].astype(np.float64), sr=16000))
+    for kw in (dict(), dict(dct_type=3, norm=None, lifter=10, n_mfcc=13), dict(dct_type=1)):
+        np.testing.assert_allclose(cl.mfcc(S=S, **kw), librosa.feature.mfcc(S=S, **kw), rtol=0, atol=1e-9)
+
+
+def test_librosa_power_to_db_complex_warns():
+    with pytest.warns(UserWarning, match="power_to_db was called on complex input"):
+        cl.power_to_db(np.array([1.0 + 1.0j, 2.0]))
+
+
+# Every option compat.librosa refuses: (function, keywords, pattern naming the option).
+LIBROSA_REFUSED = [
+    (cl.mfcc, dict(dct_type=4), r"dct_type=4 is not supported; dct_type must be 1, 2 or 3"),
+    (cl.mfcc, dict(norm="forward"), r"norm='forward' is not supported; norm must be 'ortho' or None"),
+    (cl.mfcc, dict(lifter=-1), r"lifter=-1 must be a non-negative number"),
+    (cl.melspectrogram, dict(S=np.ones((1025, 10))), r"S= is not supported"),
+    (cl.melspectrogram, dict(window="kaiser"), r"window='kaiser' is not supported; window must be one of"),
+    (cl.mfcc, dict(window=np.hanning(2048)), r"(?s)window=.* is not supported"),
+    (cl.melspectrogram, dict(norm="l2"), r"norm='l2' is not supported; norm must be 'slaney' or None"),
+    (cl.melspectrogram, dict(norm=2.0), r"norm=2.0 is not supported; norm must be 'slaney' or None"),
+    (cl.mfcc, dict(pad_mode="wrap"), r"pad_mode='wrap' is not supported"),
+    (cl.mfcc, dict(pad_mode="mean"), r"pad_mode='mean' is not supported"),
+    (cl.melspectrogram, dict(pad_mode="empty"), r"pad_mode='empty' is not supported"),
+    (cl.melspectrogram, dict(fmax=9000.0), r"fmax=9000.0 Hz is above the Nyquist frequency"),
+    (cl.mfcc, dict(y=None), r"y is required"),
+]
+
+
+@pytest.mark.parametrize("fn,kw,pattern", LIBROSA_REFUSED, ids=[f"{f.__name__}-{','.join(k)}" for f, k, _ in LIBROSA_REFUSED])
+def test_librosa_refusals_name_the_option(clips, fn, kw, pattern):
+    kw = dict(dict(y=clips["speech"], sr=16000), **kw)
+    with pytest.raises(ff.ParameterError, match=pattern):
+        fn(**kw)
+
+
+def test_librosa_unsupported_options():
     with pytest.raises(ValueError, match=r"amin=0 must be strictly positive"):
         cl.power_to_db(np.ones(3), amin=0)
 
