@@ -364,7 +364,26 @@ def test_psf_integer_input_is_used_unscaled(clips):
     assert_within(ours, ref, tol, "compat.psf.mfcc int16")
 
 
+@pytest.mark.parametrize("sr,kw", [(44100, dict()), (22050, dict(nfft=256, winstep=0.005)),
+                                   (48000, dict(winfunc=np.ones))])
+def test_psf_frame_longer_than_nfft_is_truncated_with_a_warning(clips, sr, kw):
+    # psf frames winlen * sr samples and rfft(frames, nfft) keeps the first nfft of them
+    y = clips["speech"]
+    with pytest.warns(UserWarning, match=r"frame will be truncated"):
+        ours, ours_fb = cp.mfcc(y, sr, **kw), cp.logfbank(y, sr, **{k: v for k, v in kw.items() if k != "winfunc"})
+    ref = psf.mfcc(y.astype(np.float64), sr, **kw)
+    ref_fb = psf.logfbank(y.astype(np.float64), sr, **{k: v for k, v in kw.items() if k != "winfunc"})
+    assert_within(ours_fb, ref_fb, log_tolerance(ref_fb), f"compat.psf.logfbank truncated {sr} {kw}")
+    tol = mfcc_tolerance(log_tolerance(ref_fb), 13, 22)
+    tol[:, 0] = log_tolerance(ref[:, :1])[:, 0] + ENERGY_ATOL
+    assert_within(ours, ref, tol, f"compat.psf.mfcc truncated {sr} {kw}")
+
+
 def test_psf_unsupported_options(clips):
+    y = clips["speech"]
+    with pytest.warns(UserWarning, match="truncated"), \
+            pytest.raises(ValueError, match=r"nfft=512 is smaller than the frame \(1103 samples.*winfunc\(1103\)\[:512\]"):
+        cp.mfcc(y, 44100, winfunc=np.hamming)
     y = clips["speech"]
     with pytest.raises(ValueError, match=r"winfunc is not one of the windows fastfeat implements"):
         cp.mfcc(y, winfunc=lambda n: np.kaiser(n, 5.0))
