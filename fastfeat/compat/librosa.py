@@ -58,8 +58,9 @@ def _config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
         raise ParameterError(str(exc)) from None
 
 
-def _signals(y, cfg: Config, pad_mode) -> tuple[list[np.ndarray], tuple]:
-    """The mono signals of ``y`` (shape (..., n)) and the leading shape."""
+def _signals(y, cfg: Config, pre_pad) -> tuple[list[np.ndarray], tuple]:
+    """The mono signals of ``y`` (shape (..., n)), padded by numpy.pad mode
+    ``pre_pad`` (None: not) for librosa's centring, and the leading shape."""
     if y is None:
         raise ParameterError("y is required (or S=)")
     y = np.asarray(y)
@@ -67,14 +68,14 @@ def _signals(y, cfg: Config, pad_mode) -> tuple[list[np.ndarray], tuple]:
         raise ParameterError(f"y must have at least one dimension (..., n), got shape {y.shape}")
     lead = y.shape[:-1]
     chans = [np.ascontiguousarray(c) for c in y.reshape(-1, y.shape[-1])]
-    if not cfg.center and pad_mode in _NUMPY_PAD:  # librosa's centring, padded here
-        chans = [np.pad(c, cfg.n_fft // 2, mode=pad_mode) for c in chans]
+    if pre_pad is not None:  # librosa's centring, padded here
+        chans = [np.pad(c, cfg.n_fft // 2, mode=pre_pad) for c in chans]
     return chans, lead
 
 
-def _extract(y, cfg: Config, pad_mode) -> np.ndarray:
+def _extract(y, cfg: Config, center: bool, pad_mode) -> np.ndarray:
     """(..., n_features, n_frames) features of every channel of y."""
-    chans, lead = _signals(y, cfg, pad_mode)
+    chans, lead = _signals(y, cfg, pad_mode if center and pad_mode in _NUMPY_PAD else None)
     ext = Extractor(cfg)
     out = np.stack([ext(c).T for c in chans]) if chans else np.zeros((0, cfg.n_features, 0), np.float32)
     return np.ascontiguousarray(out.reshape(lead + out.shape[1:]))
@@ -100,7 +101,7 @@ def melspectrogram(*, y: np.ndarray | None = None, sr: float = 22050, S=None, n_
         raise ParameterError("S= is not supported by fastfeat.compat.librosa.melspectrogram; pass y")
     cfg = _config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
                   n_mels, fmin, fmax, htk, norm, kind="logmel", log=None)
-    return _extract(y, cfg, pad_mode)
+    return _extract(y, cfg, center, pad_mode)
 
 
 def _dct(S: np.ndarray, n_mfcc: int, dct_type: int, norm, lifter: float) -> np.ndarray:
@@ -151,7 +152,7 @@ def mfcc(*, y: np.ndarray | None = None, sr: float = 22050, S=None, n_mfcc: int 
                   n_mels, fmin, fmax, htk, mel_norm, log="db", log_floor=1e-10,
                   **(dict(kind="logmel") if multi else
                      dict(kind="mfcc", top_db=top_db, n_mfcc=n_mfcc, dct_norm=norm, dct_type=dct_type)))
-    out = _extract(y, cfg, pad_mode)
+    out = _extract(y, cfg, center, pad_mode)
     if multi:  # top_db clips against the loudest value of all channels together
         return _dct(np.maximum(out, out.max() - top_db), n_mfcc, dct_type, norm, lifter)
     if lifter > 0:
