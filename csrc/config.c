@@ -50,6 +50,7 @@ void ff_config_default(ff_config *c)
     c->delta_width = 2;
     c->window_centered = 0;
     c->dct_type = 2;
+    c->mel_pnorm = 0.0;
 }
 
 #define CHECK(cond, name)            \
@@ -83,6 +84,8 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->fmin) && c->fmin >= 0.0 && c->fmin < c->fmax, "fmin");
     CHECK(c->mel_scale == FF_MEL_HTK || c->mel_scale == FF_MEL_SLANEY, "mel_scale");
     CHECK(c->mel_norm == FF_MELNORM_NONE || c->mel_norm == FF_MELNORM_SLANEY, "mel_norm");
+    CHECK(isfinite(c->mel_pnorm) && c->mel_pnorm >= 0.0 &&
+          (c->mel_pnorm == 0.0 || c->mel_norm == FF_MELNORM_NONE), "mel_pnorm");
     CHECK(c->mel_triangles >= FF_TRI_MEL && c->mel_triangles <= FF_TRI_BIN, "mel_triangles");
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");

@@ -106,6 +106,7 @@ typedef struct {
      * centred in them (zeros outside); needs snip_edges and no pad_end. */
     int32_t window_centered;
     int32_t dct_type;             /* 1, 2 (default) or 3, as scipy.fft.dct type */
+    double mel_pnorm;             /* > 0: each filter divided by its p-norm (librosa norm=p); 0 off */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

@@ -42,6 +42,7 @@ cdef extern from "fastfeat.h" nogil:
         int energy, energy_source
         int32_t deltas, delta_width
         int32_t window_centered, dct_type
+        double mel_pnorm
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -116,6 +117,7 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.energy = v["energy"]; c.energy_source = v["energy_source"]
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
     c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
+    c.mel_pnorm = v["mel_pnorm"]
     return 0
 
 

@@ -115,7 +115,8 @@ WIN_CENTERED, DCT_TYPE = 33, 34
 _N_IP = 35
 _FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
 PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
-_N_FP = 9
+MEL_PNORM = 9  # 0: off
+_N_FP = 10
 
 # Immutable tables of one Engine (ff_extractor) and the scratch of one thread
 # (ff_workspace).  Unused tables are empty arrays, so every config has the
@@ -172,6 +173,8 @@ def check_config(values: dict) -> str | None:
         (fin(v["fmin"]) and 0.0 <= v["fmin"] < v["fmax"], "fmin"),
         (v["mel_scale"] in (0, 1), "mel_scale"),
         (v["mel_norm"] in (0, 1), "mel_norm"),
+        (fin(v["mel_pnorm"]) and v["mel_pnorm"] >= 0.0 and (v["mel_pnorm"] == 0.0 or v["mel_norm"] == 0),
+         "mel_pnorm"),
         (0 <= v["mel_triangles"] <= 2, "mel_triangles"),
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
@@ -219,6 +222,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     fp[PREEMPH], fp[DITHER], fp[POWER] = (_f32(values[k]) for k in ("preemphasis", "dither", "power"))
     fp[LOG_FLOOR], fp[TOP_DB], fp[LIFTER] = (_f32(values[k]) for k in ("log_floor", "top_db", "lifter"))
     fp[FMIN], fp[FMAX] = float(values["fmin"]), float(values["fmax"])
+    fp[MEL_PNORM] = float(values["mel_pnorm"])
     fp[SPEC_SCALE] = _f32(1.0 / _f32(n_fft)) if values["spectrum_norm"] == 1 else 1.0
     return ip, fp
 
@@ -947,6 +951,15 @@ def _mel_bank(ip, fp):
             norm = 2.0 / (hz[m + 2] - hz[m])
         for k in range(length[m]):
             weights[offset[m] + k] = np.float32(norm * _mel_weight(ip, mel, hz, bins, m, start[m] + k))
+        if fp[MEL_PNORM] > 0.0:  # librosa.util.normalize(norm=p) (mel.c pnormalize)
+            w = weights[offset[m]:offset[m] + length[m]]
+            total_p = 0.0
+            for k in range(length[m]):
+                total_p += abs(np.float64(w[k])) ** fp[MEL_PNORM]
+            norm_p = total_p ** (1.0 / fp[MEL_PNORM])
+            if norm_p >= 1.17549435e-38:
+                for k in range(length[m]):
+                    w[k] = np.float32(np.float64(w[k]) / norm_p)
     return start, length, offset, weights
 
 

@@ -97,6 +97,7 @@ FIELDS: dict[str, FieldSpec] = {
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
     "window_centered": FieldSpec("bool", "when center is False: frames span n_fft samples with the frame_length window centred in them, zeros outside, so 1 + (N - n_fft) // hop_length frames (librosa center=False); needs snip_edges=True, pad_end=False. center=True always centres the window"),
+    "mel_pnorm": FieldSpec("float", "divide each filter by its p-norm over the FFT bins (librosa norm=p, librosa.util.normalize); None: off; needs mel_norm=None", low=0.0, high=None, low_open=True, optional=True),
     "dct_type": FieldSpec("int", "DCT type as scipy.fft.dct: 2 (MFCC), 3 (its inverse; HTK-style in librosa) or 1 (needs n_mels >= 2); dct_norm applies to each", low=1, high=3),
 }
 
@@ -167,6 +168,7 @@ class Config:
     delta_width: int = 2
     window_centered: bool = False
     dct_type: int = 2
+    mel_pnorm: float | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -209,6 +211,9 @@ class Config:
         if self.window_centered and not self.center and (self.pad_end or not self.snip_edges):
             raise ValueError("window_centered=True with center=False needs snip_edges=True and pad_end=False "
                              "(it is librosa's center=False framing)")
+        if self.mel_pnorm is not None and self.mel_norm is not None:
+            raise ValueError(f"mel_pnorm={self.mel_pnorm} needs mel_norm=None (got mel_norm={self.mel_norm!r}); "
+                             f"a filter has one normalisation")
         if self.dct_type == 1 and self.kind == "mfcc" and self.n_mels < 2:
             raise ValueError("dct_type=1 needs n_mels >= 2 (scipy's DCT-I is undefined for one value)")
         if self.pad_end and (self.center or not self.snip_edges):

@@ -104,6 +104,7 @@ DEFAULT: dict = dict(
     delta_width=2,
     window_centered=False,
     dct_type=2,
+    mel_pnorm=None,
 )
 
 
@@ -360,7 +361,8 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
       "hz":  librosa.filters.mel - edges converted to Hz, weights linear in Hz;
       "bin": python_speech_features.get_filterbanks - edges rounded down to
              FFT bins, bin = floor((n_fft+1) * hz / sr), weights linear in bin.
-    ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]).
+    ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]);
+    ``mel_pnorm=p`` divides it by its p-norm over the bins.
     """
     sr, n_fft, n_mels = cfg["sample_rate"], cfg["n_fft"], cfg["n_mels"]
     scale = cfg["mel_scale"]
@@ -394,6 +396,10 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
         fb *= (2.0 / (hz_pts[2:] - hz_pts[:-2]))[:, None]
     elif cfg["mel_norm"] is not None:
         raise ValueError(f"unknown mel_norm {cfg['mel_norm']!r}")
+    if cfg["mel_pnorm"] is not None:  # librosa.util.normalize(norm=p, axis=-1)
+        p = float(cfg["mel_pnorm"])
+        length = (np.abs(fb) ** p).sum(axis=1, keepdims=True) ** (1.0 / p)
+        fb = np.where(length >= np.finfo(np.float32).tiny, fb / np.where(length > 0, length, 1.0), fb)
     return fb
 
 

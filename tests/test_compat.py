@@ -59,6 +59,9 @@ LIBROSA_KW = [
     dict(n_fft=512, win_length=300, pad_mode="symmetric"),
     dict(n_fft=512, hop_length=128, pad_mode="edge"),
     dict(n_fft=512, win_length=400, pad_mode="linear_ramp"),
+    dict(n_fft=512, mel_norm=1, n_mels=40),  # numeric norm: each filter's p-norm
+    dict(n_fft=1024, mel_norm=2.0, htk=True),
+    dict(n_fft=512, mel_norm=0.5, n_mels=64),
 ]
 
 
@@ -178,8 +181,9 @@ LIBROSA_REFUSED = [
     (cl.melspectrogram, dict(S=np.ones((1025, 10))), r"S= is not supported"),
     (cl.melspectrogram, dict(window="kaiser"), r"window='kaiser' is not supported; window must be one of"),
     (cl.mfcc, dict(window=np.hanning(2048)), r"(?s)window=.* is not supported"),
-    (cl.melspectrogram, dict(norm="l2"), r"norm='l2' is not supported; norm must be 'slaney' or None"),
-    (cl.melspectrogram, dict(norm=2.0), r"norm=2.0 is not supported; norm must be 'slaney' or None"),
+    (cl.melspectrogram, dict(norm="l2"), r"norm='l2' is not supported; norm must be 'slaney', None or a number"),
+    (cl.melspectrogram, dict(norm=np.inf), r"norm=inf is not supported; a numeric norm must be a finite p > 0"),
+    (cl.mfcc, dict(mel_norm=0), r"norm=0 is not supported; a numeric norm must be a finite p > 0"),
     (cl.mfcc, dict(pad_mode="wrap"), r"pad_mode='wrap' is not supported"),
     (cl.mfcc, dict(pad_mode="mean"), r"pad_mode='mean' is not supported"),
     (cl.melspectrogram, dict(pad_mode="empty"), r"pad_mode='empty' is not supported"),

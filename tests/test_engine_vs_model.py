@@ -396,12 +396,13 @@ def test_power_and_spectrum_norm(power, norm):
 
 
 @pytest.mark.parametrize("scale", ["htk", "slaney"])
-@pytest.mark.parametrize("mel_norm", [None, "slaney"])
+@pytest.mark.parametrize("mel_norm", [None, "slaney", 1.0, 2.0, 0.5])
 @pytest.mark.parametrize("triangles", ["mel", "hz", "bin"])
 def test_mel(scale, mel_norm, triangles):
+    # a number is mel_pnorm (librosa's numeric norm=), with mel_norm None
+    norms = dict(mel_norm=None, mel_pnorm=mel_norm) if isinstance(mel_norm, float) else dict(mel_norm=mel_norm)
     for extra in (dict(), dict(n_mels=80, fmin=50.0, fmax=7000.0), dict(n_fft=400, frame_length=400, n_mels=23, fmin=20.0)):
-        check_all(ff.Config(kind="logmel", log=None, mel_scale=scale, mel_norm=mel_norm,
-                            mel_triangles=triangles, **extra))
+        check_all(ff.Config(kind="logmel", log=None, mel_scale=scale, mel_triangles=triangles, **norms, **extra))
 
 
 @pytest.mark.parametrize("log", ["ln", "log10", "db"])

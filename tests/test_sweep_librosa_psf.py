@@ -69,7 +69,7 @@ def _librosa_cases():
             htk=pick([False, True]), fmin=pick([0.0, 20.0, 300.0]), fmax=pick([None, 0.45 * sr]),
         )
         mfcc_kw = dict(n_mfcc=pick([13, 20]), dct_type=pick([1, 2, 3]), norm=pick(["ortho", None]),
-                       lifter=pick([0, 0, 22]), mel_norm=pick(["slaney", None]))
+                       lifter=pick([0, 0, 22]), mel_norm=pick(["slaney", None, 1, 2.0]))
         cases.append((sr, pick(["speech", "noise"]), kw, mfcc_kw))
     return cases
 

@@ -37,8 +37,14 @@ def _config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
             n_mels, fmin, fmax, htk, norm, **fields) -> Config:
     if not isinstance(window, str) or window not in _WINDOWS:
         raise ParameterError(f"window={window!r} is not supported; window must be one of {sorted(_WINDOWS)}")
-    if norm not in (None, "slaney"):
-        raise ParameterError(f"norm={norm!r} is not supported; norm must be 'slaney' or None")
+    pnorm = None
+    if isinstance(norm, (int, float, np.integer, np.floating)) and not isinstance(norm, bool):
+        if not (np.isfinite(norm) and norm > 0):
+            raise ParameterError(f"norm={norm!r} is not supported; a numeric norm must be a finite p > 0 "
+                                 f"(librosa.util.normalize's inf, -inf and 0 are not implemented)")
+        norm, pnorm = None, float(norm)
+    elif norm not in (None, "slaney"):
+        raise ParameterError(f"norm={norm!r} is not supported; norm must be 'slaney', None or a number p > 0")
     if center and (not isinstance(pad_mode, str) or pad_mode not in _ENGINE_PAD + _NUMPY_PAD):
         raise ParameterError(f"pad_mode={pad_mode!r} is not supported; pad_mode must be one of "
                              f"{', '.join(map(repr, _ENGINE_PAD + _NUMPY_PAD))} (librosa.stft refuses "
@@ -52,7 +58,7 @@ def _config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
             window=_WINDOWS[window], window_periodic=True, center=center and not pre_pad,
             pad_mode="constant" if pre_pad or not center else pad_mode, window_centered=True,
             preemphasis=0.0, power=power, n_mels=n_mels, fmin=fmin, fmax=fmax,
-            mel_scale="htk" if htk else "slaney", mel_norm=norm, mel_triangles="hz", **fields,
+            mel_scale="htk" if htk else "slaney", mel_norm=norm, mel_pnorm=pnorm, mel_triangles="hz", **fields,
         )
     except (TypeError, ValueError) as exc:
         raise ParameterError(str(exc)) from None
