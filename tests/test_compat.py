@@ -168,6 +168,21 @@ def test_librosa_mfcc_from_S(clips):
         np.testing.assert_allclose(cl.mfcc(S=S, **kw), librosa.feature.mfcc(S=S, **kw), rtol=0, atol=1e-9)
 
 
+def test_librosa_melspectrogram_from_S(clips):
+    y = clips["speech"].astype(np.float64)
+    for kw in (dict(n_fft=512), dict(n_fft=1024, htk=True, n_mels=40, norm=None, fmin=50.0),
+               dict(n_fft=400, norm=2.0, n_mels=64)):
+        mel_kw = {k: v for k, v in kw.items() if k != "n_fft"}
+        S = np.abs(librosa.stft(y, n_fft=kw["n_fft"])) ** 2
+        S = np.stack([S, 0.25 * S])  # (..., n_bins, t)
+        ref = _lr(librosa.feature.melspectrogram, S=S, sr=16000, **mel_kw)
+        ours = cl.melspectrogram(S=S, sr=16000, **mel_kw)
+        assert ours.shape == ref.shape
+        # float32 filterbank and accumulation against float64: relative to each frame's loudest band
+        tol = R_NOISE * ref.max(axis=-2, keepdims=True) + 1e-6 * ref
+        assert_within(ours, ref, tol, f"compat.librosa.melspectrogram(S=) {kw}")
+
+
 def test_librosa_power_to_db_complex_warns():
     with pytest.warns(UserWarning, match="power_to_db was called on complex input"):
         cl.power_to_db(np.array([1.0 + 1.0j, 2.0]))
@@ -178,7 +193,7 @@ LIBROSA_REFUSED = [
     (cl.mfcc, dict(dct_type=4), r"dct_type=4 is not supported; dct_type must be 1, 2 or 3"),
     (cl.mfcc, dict(norm="forward"), r"norm='forward' is not supported; norm must be 'ortho' or None"),
     (cl.mfcc, dict(lifter=-1), r"lifter=-1 must be a non-negative number"),
-    (cl.melspectrogram, dict(S=np.ones((1025, 10))), r"S= is not supported"),
+    (cl.melspectrogram, dict(S=np.ones(1025)), r"S must be a real \(\.\.\., 1 \+ n_fft // 2, t\) power spectrogram"),
     (cl.melspectrogram, dict(window="kaiser"), r"window='kaiser' is not supported; window must be one of"),
     (cl.mfcc, dict(window=np.hanning(2048)), r"(?s)window=.* is not supported"),
     (cl.melspectrogram, dict(norm="l2"), r"norm='l2' is not supported; norm must be 'slaney', None or a number"),
@@ -383,17 +398,24 @@ def test_psf_frame_longer_than_nfft_is_truncated_with_a_warning(clips, sr, kw):
     assert_within(ours, ref, tol, f"compat.psf.mfcc truncated {sr} {kw}")
 
 
-def test_psf_unsupported_options(clips):
-    y = clips["speech"]
-    with pytest.warns(UserWarning, match="truncated"), \
-            pytest.raises(ValueError, match=r"nfft=512 is smaller than the frame \(1103 samples.*winfunc\(1103\)\[:512\]"):
-        cp.mfcc(y, 44100, winfunc=np.hamming)
-    y = clips["speech"]
-    with pytest.raises(ValueError, match=r"winfunc is not one of the windows fastfeat implements"):
-        cp.mfcc(y, winfunc=lambda n: np.kaiser(n, 5.0))
-    with pytest.raises(ValueError, match=r"winfunc\(400\) returned shape \(200,\)"):
-        cp.logfbank(y, winfunc=lambda n: np.ones(n // 2))
-    with pytest.raises(ValueError, match=r"N=0 must be an integer >= 1"):
-        cp.delta(np.ones((5, 3)), 0)
-    with pytest.raises(ValueError, match=r"N=1.5 must be an integer >= 1"):
-        cp.delta(np.ones((5, 3)), 1.5)
+# Every option compat.psf refuses: (function, arguments after the signal, pattern naming the option).
+PSF_REFUSED = [
+    (cp.mfcc, dict(samplerate=44100, winfunc=np.hamming),
+     r"nfft=512 is smaller than the frame \(1103 samples.*winfunc\(1103\)\[:512\]"),
+    (cp.mfcc, dict(winfunc=lambda n: np.kaiser(n, 5.0)), r"winfunc is not one of the windows fastfeat implements"),
+    (cp.logfbank, dict(winfunc=lambda n: np.ones(n // 2)), r"winfunc\(400\) returned shape \(200,\)"),
+]
+
+
+@pytest.mark.parametrize("fn,kw,pattern", PSF_REFUSED, ids=[f"{f.__name__}-{','.join(k)}" for f, k, _ in PSF_REFUSED])
+def test_psf_refusals_name_the_option(clips, fn, kw, pattern):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the truncation warning comes first
+        with pytest.raises(ff.ParameterError, match=pattern):
+            fn(clips["speech"], **kw)
+
+
+@pytest.mark.parametrize("N,pattern", [(0, r"N=0 must be an integer >= 1"), (1.5, r"N=1.5 must be an integer >= 1")])
+def test_psf_delta_refuses_bad_N(N, pattern):
+    with pytest.raises(ff.ParameterError, match=pattern):
+        cp.delta(np.ones((5, 3)), N)

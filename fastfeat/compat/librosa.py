@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import _backend
 from ..config import Config
 from ..errors import ParameterError
 from ..features import Extractor
@@ -87,12 +88,41 @@ def _extract(y, cfg: Config, center: bool, pad_mode) -> np.ndarray:
     return np.ascontiguousarray(out.reshape(lead + out.shape[1:]))
 
 
+def _mel_from_power(S, cfg: Config) -> np.ndarray:
+    """The engine's filterbank applied to a power spectrogram S of shape (..., n_bins, t).
+
+    S enters the C engine's ``ff_extract_from_fft`` as the real part of an
+    FFT (sqrt(S), squared again by the power-2 spectrum stage), so the mel
+    stage is the engine's own, as for a signal.
+    """
+    engine = _backend.engine_for(cfg, "c")
+    if not hasattr(engine, "extract_from_fft"):
+        raise ParameterError("melspectrogram(S=...) needs fastfeat's compiled engine; pass y")
+    n_bins, t = S.shape[-2], S.shape[-1]
+    flat = np.asarray(S, dtype=np.float64).reshape(-1, n_bins, t)
+    if t == 0 or flat.shape[0] == 0:
+        return np.zeros(S.shape[:-2] + (cfg.n_mels, t), np.float32)
+    out = np.empty((flat.shape[0], cfg.n_mels, t), np.float32)
+    for i, spec in enumerate(flat):
+        fft = np.zeros((t, 2 * n_bins), np.float32)
+        fft[:, 0::2] = np.sqrt(np.abs(spec.T))
+        rows = np.empty((t, cfg.n_mels), np.float32)
+        status = engine.extract_from_fft(fft, np.zeros(t, np.float32), rows, 1)
+        if status != 0:
+            raise RuntimeError(f"fastfeat engine returned status {status} for S (a bug: please report it)")
+        out[i] = rows.T
+    return out.reshape(S.shape[:-2] + out.shape[1:])
+
+
 def melspectrogram(*, y: np.ndarray | None = None, sr: float = 22050, S=None, n_fft: int = 2048,
                    hop_length: int = 512, win_length: int | None = None, window: str = "hann",
                    center: bool = True, pad_mode: str = "constant", power: float = 2.0,
                    n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
                    htk: bool = False, norm: str | None = "slaney") -> np.ndarray:
     """``librosa.feature.melspectrogram``: linear mel power, shape (..., n_mels, n_frames).
+
+    ``S=`` (a power spectrogram, shape (..., 1 + n_fft // 2, t)) applies the
+    mel filterbank to it, with n_fft inferred from its rows, as librosa.
 
     Examples
     --------
@@ -103,8 +133,15 @@ def melspectrogram(*, y: np.ndarray | None = None, sr: float = 22050, S=None, n_
     >>> lr.melspectrogram(y=np.zeros((2, 22050), np.float32), sr=22050).shape
     (2, 128, 44)
     """
-    if S is not None:
-        raise ParameterError("S= is not supported by fastfeat.compat.librosa.melspectrogram; pass y")
+    if S is not None:  # a power spectrogram: librosa infers n_fft from its bins and applies the basis
+        S = np.asarray(S)
+        if S.ndim < 2 or np.iscomplexobj(S):
+            raise ParameterError(f"S must be a real (..., 1 + n_fft // 2, t) power spectrogram, got "
+                                 f"shape {S.shape} dtype {S.dtype}")
+        n_fft = 2 * (S.shape[-2] - 1)
+        cfg = _config(sr, n_fft, hop_length, n_fft, window, False, "constant", 2.0,
+                      n_mels, fmin, fmax, htk, norm, kind="logmel", log=None)
+        return _mel_from_power(S, cfg)
     cfg = _config(sr, n_fft, hop_length, win_length, window, center, pad_mode, power,
                   n_mels, fmin, fmax, htk, norm, kind="logmel", log=None)
     return _extract(y, cfg, center, pad_mode)

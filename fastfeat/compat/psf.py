@@ -24,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import Config
+from ..errors import ParameterError
 from ..features import Extractor, delta as _delta
 
 __all__ = ["mfcc", "logfbank", "delta"]
@@ -41,7 +42,7 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
     """Identify ``winfunc(n)`` among the engine's windows by its values."""
     w = np.asarray(winfunc(n), dtype=np.float64)
     if w.shape != (n,):
-        raise ValueError(f"winfunc({n}) returned shape {w.shape}; it must return {n} values")
+        raise ParameterError(f"winfunc({n}) returned shape {w.shape}; it must return {n} values")
     i = np.arange(n)
     for periodic in (False, True):
         d = n if periodic else max(n - 1, 1)
@@ -56,7 +57,7 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
         for name, ref in cands.items():
             if np.allclose(w, ref, rtol=1e-6, atol=1e-7):
                 return name, periodic
-    raise ValueError("winfunc is not one of the windows fastfeat implements "
+    raise ParameterError("winfunc is not one of the windows fastfeat implements "
                      "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
 
 
@@ -68,8 +69,8 @@ def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph
                       f"truncated. Increase NFFT to avoid.", UserWarning, stacklevel=3)
         try:
             window, periodic = _window_name(lambda n: np.asarray(winfunc(length))[:n], nfft)
-        except ValueError:
-            raise ValueError(f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate) "
+        except ParameterError:
+            raise ParameterError(f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate) "
                              f"and winfunc({length})[:{nfft}] (the part psf keeps) is not one of the windows "
                              f"fastfeat implements; pass nfft >= {length} or the default rectangular winfunc") from None
         framing = dict(frame_length=nfft, pad_end=False, preemphasis=0.0)  # see _truncated
@@ -165,5 +166,5 @@ def delta(feat: np.ndarray, N: int) -> np.ndarray:
     [0.5 0.8 1.  1.  0.8 0.5]
     """
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N={N!r} must be an integer >= 1")
+        raise ParameterError(f"N={N!r} must be an integer >= 1")
     return _delta(np.asarray(feat, dtype=np.float64), order=1, width=int(N))
