@@ -80,7 +80,10 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->power) && c->power > 0.0f && c->power <= 8.0f, "power");
     CHECK(c->spectrum_norm == FF_SPECNORM_NONE || c->spectrum_norm == FF_SPECNORM_NFFT, "spectrum_norm");
     CHECK(c->n_mels >= 1 && c->n_mels <= FF_MAX_MELS && c->n_mels <= c->n_fft / 2 + 1, "n_mels");
-    CHECK(isfinite(c->fmax) && c->fmax > 0.0 && c->fmax <= 0.5 * c->sample_rate, "fmax");
+    /* librosa's filterbank (triangles in Hz) accepts fmax above Nyquist: the
+     * filters there are partly or wholly empty. */
+    CHECK(isfinite(c->fmax) && c->fmax > 0.0 &&
+          (c->fmax <= 0.5 * c->sample_rate || c->mel_triangles == FF_TRI_HZ), "fmax");
     CHECK(isfinite(c->fmin) && c->fmin >= 0.0 && c->fmin < c->fmax, "fmin");
     CHECK(c->mel_scale == FF_MEL_HTK || c->mel_scale == FF_MEL_SLANEY, "mel_scale");
     CHECK(c->mel_norm == FF_MELNORM_NONE || c->mel_norm == FF_MELNORM_SLANEY, "mel_norm");

@@ -81,7 +81,7 @@ FIELDS: dict[str, FieldSpec] = {
     "spectrum_norm": _choice("divide the spectrum by n_fft ('n_fft', python_speech_features' powspec) or not (None)", None, "n_fft", optional=True),
     "n_mels": FieldSpec("int", "number of mel filters (<= n_fft//2 + 1)", low=1, high=4096),
     "fmin": FieldSpec("float", "lowest filterbank frequency in Hz", low=0.0, high=None),
-    "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
+    "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2, except with mel_triangles='hz': librosa accepts more, the filters above Nyquist are then empty); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
     "mel_scale": _choice("'htk': 2595 log10(1 + f/700); 'slaney': linear below 1 kHz, logarithmic above (librosa default)", "htk", "slaney"),
     "mel_norm": _choice("None: peak 1; 'slaney': each filter divided by its width in Hz / 2 (librosa norm='slaney')", None, "slaney", optional=True),
     "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
@@ -97,8 +97,8 @@ FIELDS: dict[str, FieldSpec] = {
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
     "window_centered": FieldSpec("bool", "when center is False: frames span n_fft samples with the frame_length window centred in them, zeros outside, so 1 + (N - n_fft) // hop_length frames (librosa center=False); needs snip_edges=True, pad_end=False. center=True always centres the window"),
-    "mel_pnorm": FieldSpec("float", "divide each filter by its p-norm over the FFT bins (librosa norm=p, librosa.util.normalize); None: off; needs mel_norm=None", low=0.0, high=None, low_open=True, optional=True),
     "dct_type": FieldSpec("int", "DCT type as scipy.fft.dct: 2 (MFCC), 3 (its inverse; HTK-style in librosa) or 1 (needs n_mels >= 2); dct_norm applies to each", low=1, high=3),
+    "mel_pnorm": FieldSpec("float", "divide each filter by its p-norm over the FFT bins (librosa norm=p, librosa.util.normalize); None: off; needs mel_norm=None", low=0.0, high=None, low_open=True, optional=True),
 }
 
 
@@ -190,7 +190,7 @@ class Config:
                 f"n_mels must be in [1, {n_bins}]"
             )
         fmax = self.fmax_hz
-        if fmax > nyquist:
+        if fmax > nyquist and self.mel_triangles != "hz":  # librosa's filterbank accepts it
             raise ValueError(
                 f"fmax={self.fmax} Hz is above the Nyquist frequency {nyquist:g} Hz of "
                 f"sample_rate={self.sample_rate}; fmax must be in (fmin, {nyquist:g}] or None"
