@@ -188,6 +188,15 @@ def test_librosa_melspectrogram_from_S(clips):
         assert_within(ours, ref, tol, f"compat.librosa.melspectrogram(S=) {kw}")
 
 
+def test_librosa_short_signal_warns_like_librosa():
+    y = np.random.default_rng(3).standard_normal(1000).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"n_fft=2048 is too large for input signal of length=1000"):
+        ours = cl.melspectrogram(y=y, sr=16000)
+    with pytest.warns(UserWarning, match=r"n_fft=2048 is too large for input signal of length=1000"):
+        ref = librosa.feature.melspectrogram(y=y.astype(np.float64), sr=16000)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
+
+
 def test_librosa_power_to_db_complex_warns():
     with pytest.warns(UserWarning, match="power_to_db was called on complex input"):
         cl.power_to_db(np.array([1.0 + 1.0j, 2.0]))
@@ -208,6 +217,7 @@ LIBROSA_REFUSED = [
     (cl.mfcc, dict(pad_mode="mean"), r"pad_mode='mean' is not supported"),
     (cl.melspectrogram, dict(pad_mode="empty"), r"pad_mode='empty' is not supported"),
     (cl.mfcc, dict(y=None), r"y is required"),
+    (cl.mfcc, dict(y=np.zeros(1000, np.float32), center=False), r"y has 1000 samples, fewer than one frame"),
 ]
 
 

@@ -82,9 +82,15 @@ def _signals(y, cfg: Config, pre_pad) -> tuple[list[np.ndarray], tuple]:
 
 def _extract(y, cfg: Config, center: bool, pad_mode) -> np.ndarray:
     """(..., n_features, n_frames) features of every channel of y."""
+    if center and y is not None and cfg.n_fft > np.shape(y)[-1]:
+        warnings.warn(f"n_fft={cfg.n_fft} is too large for input signal of length={np.shape(y)[-1]}",
+                      UserWarning, stacklevel=3)  # librosa.stft's warning
     chans, lead = _signals(y, cfg, pad_mode if center and pad_mode in _NUMPY_PAD else None)
     ext = Extractor(cfg)
-    out = np.stack([ext(c).T for c in chans]) if chans else np.zeros((0, cfg.n_features, 0), np.float32)
+    try:
+        out = np.stack([ext(c).T for c in chans]) if chans else np.zeros((0, cfg.n_features, 0), np.float32)
+    except ValueError as exc:  # e.g. fewer samples than one frame with center=False
+        raise ParameterError(str(exc)) from None
     return np.ascontiguousarray(out.reshape(lead + out.shape[1:]))
 
 
