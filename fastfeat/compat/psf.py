@@ -58,7 +58,7 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
             if np.allclose(w, ref, rtol=1e-6, atol=1e-7):
                 return name, periodic
     raise ParameterError("winfunc is not one of the windows fastfeat implements "
-                     "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
+                         "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
 
 
 def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc, **fields) -> Config:
@@ -70,9 +70,10 @@ def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph
         try:
             window, periodic = _window_name(lambda n: np.asarray(winfunc(length))[:n], nfft)
         except ParameterError:
-            raise ParameterError(f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate) "
-                             f"and winfunc({length})[:{nfft}] (the part psf keeps) is not one of the windows "
-                             f"fastfeat implements; pass nfft >= {length} or the default rectangular winfunc") from None
+            raise ParameterError(
+                f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate) and "
+                f"winfunc({length})[:{nfft}] (the part psf keeps) is not one of the windows fastfeat "
+                f"implements; pass nfft >= {length} or the default rectangular winfunc") from None
         framing = dict(frame_length=nfft, pad_end=False, preemphasis=0.0)  # see _truncated
     else:
         window, periodic = _window_name(winfunc, length)
