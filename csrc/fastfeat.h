@@ -46,7 +46,10 @@ typedef enum {
     FF_WIN_HAMMING = 0, FF_WIN_HANN = 1, FF_WIN_POVEY = 2,
     FF_WIN_BLACKMAN = 3, FF_WIN_RECTANGULAR = 4
 } ff_window;
-typedef enum { FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2 } ff_pad_mode;
+typedef enum {
+    FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2,
+    FF_PAD_SYMMETRIC = 3  /* numpy 'symmetric': the edge sample repeated (-1 -> 0) */
+} ff_pad_mode;
 typedef enum { FF_PREEMPH_FRAME = 0, FF_PREEMPH_SIGNAL = 1 } ff_preemph_scope;
 typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
 typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
@@ -102,6 +105,11 @@ typedef struct {
     double blackman_coeff;        /* Blackman window a0: a0 - 0.5 cos + (0.5 - a0) cos 2x (0.42) */
     double vtln_warp;             /* > 0; 1 disables Kaldi's VTLN warp of the mel points */
     double vtln_low, vtln_high;   /* Hz, warp inflection points: fmin < low < high < fmax */
+    /* librosa center=False: frames span n_fft samples, the frame_length window
+     * centred in them (zeros outside); needs snip_edges and no pad_end. */
+    int32_t window_centered;
+    int32_t dct_type;             /* 1, 2 (default) or 3, as scipy.fft.dct type */
+    double mel_pnorm;             /* > 0: each filter divided by its p-norm (librosa norm=p); 0 off */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

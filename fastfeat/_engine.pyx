@@ -42,6 +42,8 @@ cdef extern from "fastfeat.h" nogil:
         int energy, energy_source
         int32_t deltas, delta_width
         double blackman_coeff, vtln_warp, vtln_low, vtln_high
+        int32_t window_centered, dct_type
+        double mel_pnorm
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -117,6 +119,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
     c.blackman_coeff = v["blackman_coeff"]
     c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
+    c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
+    c.mel_pnorm = v["mel_pnorm"]
     return 0
 
 

@@ -19,6 +19,6 @@ def test_public_api():
 
     assert sorted(ff.__all__) == sorted([
         "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
-        "backend",
+        "backend", "ParameterError",
     ])
     assert ff.backend() == "c"
