@@ -1,0 +1,196 @@
+/*
+ * pool.c -- many streams of one extractor pushed in one call.
+ *
+ * A push runs the three steps of stream.h over all its streams: prepare every
+ * chunk (nothing is committed unless all pass), then queue each stream's new
+ * frames into one lane batch (so a block holds frames of up to FF_LANES
+ * streams), then finish each stream (deltas, rows).  The streaming logic is
+ * stream.c's; this file only keeps the slots.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream.h"
+
+typedef struct {
+    ff_sstate st;
+    int open;
+    uint64_t mark;     /* push generation that last named this slot */
+} slot;
+
+struct ff_pool {
+    const ff_extractor *ext;
+    ff_workspace *ws;
+    float *scratch;    /* FF_LANES x n_static */
+    slot *slots;
+    int64_t n_slots, cap;
+    int64_t *free_list;  /* closed slots, reused last-closed first */
+    int64_t n_free, n_open;
+    uint64_t gen;
+};
+
+ff_status ff_pool_new(const ff_extractor *e, ff_pool **out)
+{
+    ff_pool *p;
+    ff_status st;
+    if (!e || !out) return FF_E_ARG;
+    *out = NULL;
+    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) return FF_E_CONFIG;
+    p = calloc(1, sizeof *p);
+    if (!p) return FF_E_NOMEM;
+    p->ext = e;
+    p->scratch = malloc(sizeof(float) * (size_t)FF_LANES * (size_t)e->n_static);
+    if (!p->scratch) { free(p); return FF_E_NOMEM; }
+    st = ff_workspace_new(e, &p->ws);
+    if (st != FF_OK) { free(p->scratch); free(p); return st; }
+    *out = p;
+    return FF_OK;
+}
+
+void ff_pool_free(ff_pool *p)
+{
+    int64_t i;
+    if (!p) return;
+    for (i = 0; i < p->n_slots; i++) ff_sstate_release(&p->slots[i].st);
+    free(p->slots);
+    free(p->free_list);
+    free(p->scratch);
+    ff_workspace_free(p->ws);
+    free(p);
+}
+
+static slot *get(const ff_pool *p, int64_t h)
+{
+    return p && h >= 0 && h < p->n_slots && p->slots[h].open ? &p->slots[h] : NULL;
+}
+
+ff_status ff_pool_open(ff_pool *p, int64_t *handle)
+{
+    int64_t h;
+    if (!p || !handle) return FF_E_ARG;
+    if (p->n_free > 0) {
+        h = p->free_list[--p->n_free];
+    } else {
+        if (p->n_slots == p->cap) {
+            const int64_t cap = p->cap > 0 ? 2 * p->cap : 64;
+            slot *s = realloc(p->slots, sizeof *s * (size_t)cap);
+            int64_t *fl;
+            if (!s) return FF_E_NOMEM;
+            p->slots = s;
+            fl = realloc(p->free_list, sizeof *fl * (size_t)cap);
+            if (!fl) return FF_E_NOMEM;
+            p->free_list = fl;
+            p->cap = cap;
+        }
+        h = p->n_slots++;
+        ff_sstate_init(&p->slots[h].st, p->ext);
+    }
+    p->slots[h].open = 1;
+    p->slots[h].mark = 0;
+    p->n_open++;
+    *handle = h;
+    return FF_OK;
+}
+
+ff_status ff_pool_close(ff_pool *p, int64_t h)
+{
+    slot *s = get(p, h);
+    if (!s) return FF_E_HANDLE;
+    ff_sstate_release(&s->st);
+    s->open = 0;
+    p->free_list[p->n_free++] = h;
+    p->n_open--;
+    return FF_OK;
+}
+
+ff_status ff_pool_reset(ff_pool *p, int64_t h)
+{
+    slot *s = get(p, h);
+    if (!s) return FF_E_HANDLE;
+    ff_sstate_reset(&s->st);
+    return FF_OK;
+}
+
+int64_t ff_pool_size(const ff_pool *p) { return p ? p->n_open : 0; }
+
+int64_t ff_pool_bytes(const ff_pool *p)
+{
+    int64_t i, b;
+    if (!p) return 0;
+    b = (int64_t)sizeof *p + (int64_t)(sizeof(slot) + sizeof(int64_t)) * p->cap
+      + (int64_t)sizeof(float) * FF_LANES * p->ext->n_static;
+    for (i = 0; i < p->n_slots; i++) b += ff_sstate_bytes(&p->slots[i].st);
+    return b;
+}
+
+ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
+                           const int64_t *lens, int64_t *rows, int64_t *total,
+                           int64_t *bad_stream)
+{
+    int64_t i, r;
+    if (bad_stream) *bad_stream = -1;
+    if (!p || !total || n < 0 || (n > 0 && (!handles || !lens))) return FF_E_ARG;
+    *total = 0;
+    for (i = 0; i < n; i++) {
+        const slot *s = get(p, handles[i]);
+        if (!s) {
+            if (bad_stream) *bad_stream = i;
+            return FF_E_HANDLE;
+        }
+        r = ff_sstate_rows_for(&s->st, lens[i]);
+        if (rows) rows[i] = r;
+        *total += r;
+    }
+    return FF_OK;
+}
+
+ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const float *const *x,
+                       const int64_t *lens, float *out, int64_t out_rows, int64_t *offsets,
+                       int64_t *bad_stream, int64_t *bad_index)
+{
+    const int64_t nf = p ? p->ext->n_feat : 0;
+    ff_lane_batch b;
+    int64_t i, rows, total = 0, bad = -1;
+    ff_status st;
+    if (bad_stream) *bad_stream = -1;
+    if (bad_index) *bad_index = -1;
+    if (!p || n < 0 || out_rows < 0 || !offsets || (n > 0 && (!handles || !x || !lens)))
+        return FF_E_ARG;
+    p->gen++;
+    /* 1. Check every chunk; only buffer capacities change. */
+    for (i = 0; i < n; i++) {
+        slot *s = get(p, handles[i]);
+        if (!s || s->mark == p->gen) {
+            st = FF_E_HANDLE;
+        } else {
+            s->mark = p->gen;
+            st = ff_sstate_prepare_push(&s->st, x[i], lens[i], &rows, &bad);
+        }
+        if (st != FF_OK) {
+            if (bad_stream) *bad_stream = i;
+            if (st == FF_E_NONFINITE && bad_index) *bad_index = bad;
+            return st;
+        }
+        offsets[i] = total;
+        total += rows;
+    }
+    offsets[n] = total;
+    if (total > out_rows || (total > 0 && !out)) return FF_E_BUFFER;
+    /* 2. Commit and queue every new frame; 3. rows. */
+    ff_lane_batch_init(&b, p->ext, p->ws, p->scratch);
+    for (i = 0; i < n; i++)
+        ff_sstate_queue_push(&p->slots[handles[i]].st, x[i], lens[i], out ? out + offsets[i] * nf : NULL, &b);
+    ff_lane_batch_run(&b);
+    for (i = 0; i < n; i++)
+        ff_sstate_finish(&p->slots[handles[i]].st, out ? out + offsets[i] * nf : NULL, &rows);
+    return FF_OK;
+}
+
+ff_status ff_pool_flush(ff_pool *p, int64_t h, float *out, int64_t out_rows, int64_t *n_out)
+{
+    slot *s = get(p, h);
+    if (n_out) *n_out = 0;
+    if (!n_out || out_rows < 0) return FF_E_ARG;
+    if (!s) return FF_E_HANDLE;
+    return ff_sstate_flush_one(&s->st, p->ws, out, out_rows, n_out);
+}
