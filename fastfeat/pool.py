@@ -1,0 +1,418 @@
+"""StreamPool: thousands of streams pushed in one C call."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence, overload
+
+import numpy as np
+
+from . import _backend
+from .config import Config
+from .stream import Stream
+
+__all__ = ["StreamPool"]
+
+_HANDLE, _NONFINITE, _STATE, _BUFFER, _NOMEM = 9, 4, 7, 6, 1
+
+
+class StreamPool:
+    """Many streams of one Config, pushed together: one C call per tick.
+
+    A voice service receives a chunk (say 10 ms) for each of hundreds or
+    thousands of streams per tick.  ``push(handles, chunks)`` appends every
+    chunk and computes the frames that became ready across *all* the streams
+    together: frames of different streams fill the lanes of one block of the
+    same pipeline ``Extractor`` runs, with the GIL released.  Each stream's
+    rows are bit-identical to what its own :class:`Stream` returns for the same
+    chunks (and so to batch extraction of its whole signal).
+
+    Parameters
+    ----------
+    config : Config, optional
+        Any causal Config (``Config()`` when omitted); ``top_db`` is refused as
+        by :class:`Stream`.
+    backend : {"c", "numba", "pyfftw"}, optional
+        ``fastfeat.backend()`` when omitted.  ``"pyfftw"`` uses the C pool.
+        Under ``"numba"`` the pool is a Python loop over one Numba stream per
+        handle (same numbers, same errors, none of the speed).
+
+    Notes
+    -----
+    Handles are small integers; a closed handle may be returned again by a
+    later :meth:`open`.  Each pool holds a lock taken by every method, so one
+    pool may be used from several threads (their calls run one at a time);
+    the GIL is released while C computes, so pools used by different threads
+    run in parallel on different cores.  One push is atomic: every chunk is
+    checked (dtype, shape, NaN/Inf, handle) before any stream changes, and an
+    error names the handle at fault.
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> cfg = ff.Config(deltas=2)
+    >>> pool = ff.StreamPool(cfg)
+    >>> handles = [pool.open() for _ in range(3)]
+    >>> y = np.random.default_rng(0).standard_normal((3, 16000)).astype(np.float32)
+    >>> rows = [[] for _ in handles]
+    >>> for t in range(0, 16000, 160):          # one tick: 10 ms for every stream
+    ...     for r, new in zip(rows, pool.push(handles, y[:, t:t + 160])):
+    ...         r.append(new)
+    >>> feats = [np.concatenate(r + [pool.flush(h)]) for r, h in zip(rows, handles)]
+    >>> feats[1].shape
+    (98, 39)
+    >>> all(bool((f == ff.Extractor(cfg)(x)).all()) for f, x in zip(feats, y))
+    True
+    """
+
+    def __init__(self, config: Config | None = None, *, backend: str | None = None) -> None:
+        if config is None:
+            config = Config()
+        if not isinstance(config, Config):
+            raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if not config.causal:
+            raise ValueError(
+                f"top_db={config.top_db} clips every frame against the loudest frame of the whole "
+                "signal, so no frame can be emitted before the stream ends; StreamPool needs "
+                "top_db=None (the frame-local variant): config.replace(top_db=None)"
+            )
+        self._config = config
+        self._backend = _backend.resolve(backend)
+        engine = _backend.engine_for(config, "numba" if self._backend == "numba" else "c")
+        self._state: Any = _LoopPool(config) if self._backend == "numba" else engine.pool()
+        self._n_features = engine.n_features
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> Config:
+        """The Config every stream of the pool computes."""
+        return self._config
+
+    @property
+    def n_features(self) -> int:
+        """Columns of every row."""
+        return self._n_features
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the pool's streams and scratch hold (grows with the longest chunk pushed)."""
+        return int(self._state.nbytes)
+
+    def __len__(self) -> int:
+        """Number of open streams."""
+        return int(self._state.size)
+
+    def open(self) -> int:
+        """Open a new stream; return its handle."""
+        with self._lock:
+            status, h = self._state.open()
+        if status == _NOMEM:
+            raise MemoryError("fastfeat: out of memory")
+        return int(h)
+
+    def close(self, handle: int) -> None:
+        """Close a stream and free its buffers (its rows still owed are dropped)."""
+        with self._lock:
+            self._check(self._state.close(_int(handle, "handle")), handle)
+
+    def reset(self, handle: int) -> None:
+        """Start a new utterance on a stream (also after :meth:`flush`)."""
+        with self._lock:
+            self._check(self._state.reset(_int(handle, "handle")), handle)
+
+    def flush(self, handle: int) -> np.ndarray:
+        """End one stream's utterance: return its rows still owed (as ``Stream.flush``).
+
+        Call :meth:`reset` before pushing to that handle again.
+        """
+        h = _int(handle, "handle")
+        with self._lock:
+            status, rows = self._state.flush_rows(h)
+            self._check(status, handle)
+            buf = np.empty((rows, self._n_features), np.float32)
+            status, _ = self._state.flush(h, buf)
+        if status == _STATE:
+            raise RuntimeError(f"handle {handle} was already flushed; call reset({handle}) first")
+        self._check(status, handle)
+        return buf
+
+    def _check(self, status: int, handle: Any) -> None:
+        if status == _HANDLE:
+            raise ValueError(f"handle={handle!r} is not an open stream of this pool (open() returns handles)")
+        if status == _NOMEM:
+            raise MemoryError("fastfeat: out of memory")
+        if status != 0:
+            raise RuntimeError(f"fastfeat engine returned status {status} (a bug: please report it)")
+
+    @overload
+    def push(self, handles: Sequence[int] | np.ndarray, chunks: np.ndarray | Sequence[np.ndarray],
+             out: None = None, offsets: None = None) -> list[np.ndarray]: ...
+
+    @overload
+    def push(self, handles: Sequence[int] | np.ndarray, chunks: np.ndarray | Sequence[np.ndarray],
+             out: np.ndarray, offsets: np.ndarray) -> np.ndarray: ...
+
+    def push(self, handles, chunks, out=None, offsets=None):
+        """Append ``chunks[i]`` to stream ``handles[i]``; return the rows that became ready.
+
+        Parameters
+        ----------
+        handles : sequence of int or np.ndarray [shape=(n,)], int64
+            Open handles, each at most once.  An int64 array is used as is
+            (the fastest form).
+        chunks : np.ndarray [shape=(n, m)] or sequence of n 1-D np.ndarray
+            float32 (float64 is rounded to float32): the common tick where
+            every stream got ``m`` samples, or one array of any length
+            (including 0) per handle.
+        out : np.ndarray [shape=(>= k, n_features)], float32, optional
+            With ``offsets``: write the rows of handle ``i`` to
+            ``out[offsets[i]:offsets[i + 1]]`` and return ``out[:offsets[n]]``;
+            no array memory is allocated.
+        offsets : np.ndarray [shape=(>= n + 1,)], int64, optional
+            Filled by the call (required with ``out``).
+
+        Returns
+        -------
+        list of np.ndarray [shape=(k_i, n_features)], or np.ndarray with ``out``
+
+        Raises
+        ------
+        TypeError, ValueError
+            A bad chunk (dtype, shape, NaN/Inf), a handle not open or repeated,
+            a too-small ``out``; the message names the handle.  Nothing changed.
+        RuntimeError
+            A stream was flushed and not reset.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> pool = ff.StreamPool()
+        >>> a, b = pool.open(), pool.open()
+        >>> x = np.zeros(400, np.float32)
+        >>> [r.shape for r in pool.push([a, b], [x, x[:100]])]
+        [(1, 13), (0, 13)]
+        >>> out, offsets = np.empty((8, 13), np.float32), np.empty(3, np.int64)
+        >>> pool.push(np.array([a, b]), np.zeros((2, 320), np.float32), out, offsets).shape
+        (3, 13)
+        >>> offsets.tolist()   # rows of a: out[0:2], rows of b: out[2:3]
+        [0, 2, 3]
+        """
+        h = _handles(handles)
+        n = h.shape[0]
+        if (out is None) != (offsets is None):
+            raise TypeError("out and offsets go together: pass both (or neither)")
+        with self._lock:
+            keep = self._set(h, chunks)
+            if out is None:
+                status, total, bad = self._state.pending_rows(h)
+                if status != 0:
+                    self._raise(status, bad, -1, h, keep)
+                buf = np.empty((total, self._n_features), np.float32)
+                offs = np.empty(n + 1, np.int64)
+            else:
+                buf, offs = self._check_out(out, offsets, n)
+            status, bad, bad_index = self._state.push(h, buf, offs)
+            if status != 0:
+                self._raise(status, bad, bad_index, h, keep, buf, offs)
+        if out is not None:
+            return buf[: offs[n]]
+        o = offs.tolist()
+        return [buf[o[i]:o[i + 1]] for i in range(n)]
+
+    def rows_for(self, handles: Sequence[int] | np.ndarray, n_samples: int) -> int:
+        """Rows ``push(handles, chunks)`` returns when every chunk has ``n_samples`` samples.
+
+        For sizing ``out``; the exact count, as ``Stream.frames_for``.
+        """
+        h = _handles(handles)
+        m = _int(n_samples, "n_samples")
+        if m < 0:
+            raise ValueError(f"n_samples={m} must be >= 0")
+        with self._lock:
+            status, total, bad = self._state.rows_for(h, m)
+        if status != 0:
+            self._raise(status, bad, -1, h, None)
+        return int(total)
+
+    def _set(self, h: np.ndarray, chunks: Any) -> Any:
+        """Hand the chunks to the engine; return what must stay alive until the push."""
+        n = h.shape[0]
+        if isinstance(chunks, np.ndarray) and chunks.ndim == 2:
+            if chunks.shape[0] != n:
+                raise ValueError(
+                    f"chunks has shape {chunks.shape} for {n} handles; chunks must have shape ({n}, n_samples)"
+                )
+            if chunks.dtype == np.float64:
+                chunks = chunks.astype(np.float32)
+            elif chunks.dtype != np.float32:
+                _backend.check_signal(chunks[0], self._config, None, "chunks", allow_empty=True)
+            if chunks.shape[1] > 1 and chunks.strides[1] != chunks.itemsize:
+                raise ValueError(f"the rows of chunks are not contiguous (strides {chunks.strides}); "
+                                 "pass np.ascontiguousarray(chunks)")
+            self._state.set_2d(chunks)
+            return chunks
+        if isinstance(chunks, np.ndarray):
+            raise ValueError(f"chunks must be 2-D (n_streams, n_samples) or a sequence of 1-D arrays, got shape {chunks.shape}")
+        if not isinstance(chunks, list):
+            chunks = list(chunks)
+        if len(chunks) != n:
+            raise ValueError(f"chunks has {len(chunks)} arrays for {n} handles; pass one chunk per handle")
+        try:
+            self._state.set_list(chunks)
+        except (TypeError, ValueError, BufferError):
+            chunks = [
+                _backend.check_signal(c, self._config, None, f"chunks[{i}] (handle {int(h[i])})", allow_empty=True)
+                for i, c in enumerate(chunks)
+            ]
+            self._state.set_list(chunks)
+        return chunks
+
+    def _check_out(self, out: Any, offsets: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.ndim != 2:
+            raise TypeError(f"out must be a 2-D float32 numpy.ndarray (rows, {self._n_features})")
+        if out.shape[1] != self._n_features:
+            raise ValueError(f"out has shape {out.shape}; out must have shape (rows, {self._n_features})")
+        if not out.flags.c_contiguous or not out.flags.writeable:
+            raise ValueError("out must be C-contiguous and writeable")
+        if not isinstance(offsets, np.ndarray) or offsets.dtype != np.int64 or offsets.ndim != 1:
+            raise TypeError(f"offsets must be a 1-D int64 numpy.ndarray of at least {n + 1} entries")
+        if offsets.shape[0] < n + 1 or not offsets.flags.c_contiguous or not offsets.flags.writeable:
+            raise ValueError(f"offsets has shape {offsets.shape}; offsets must be writeable with >= {n + 1} entries")
+        return out, offsets
+
+    def _raise(self, status: int, i: int, j: int, h: np.ndarray, chunks: Any,
+               out: np.ndarray | None = None, offs: np.ndarray | None = None) -> None:
+        hi = int(h[i]) if i >= 0 else -1
+        if status == _HANDLE:
+            if hi in h[:i].tolist():
+                raise ValueError(f"handles[{i}]={hi} appears twice in this push; push each stream once per call")
+            raise ValueError(f"handles[{i}]={hi} is not an open stream of this pool (open() returns handles)")
+        if status == _NONFINITE:
+            raise ValueError(
+                f"chunks[{i}] (handle {hi}) contains a non-finite value (NaN or Inf) at index {j}; "
+                "no stream was changed: clean the chunk (e.g. np.nan_to_num) and push again"
+            )
+        if status == _STATE:
+            raise RuntimeError(f"handle {hi} (handles[{i}]) was flushed; call reset({hi}) before pushing to it")
+        if status == _BUFFER and out is not None and offs is not None:
+            need = int(offs[h.shape[0]])
+            raise ValueError(
+                f"out has {out.shape[0]} rows; this push returns {need} rows, so out must have shape "
+                f"(>= {need}, {self._n_features}) (see StreamPool.rows_for)"
+            )
+        self._check(status, hi)
+
+
+def _int(v: Any, name: str) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__}")
+    return int(v)
+
+
+def _handles(handles: Any) -> np.ndarray:
+    if isinstance(handles, np.ndarray) and handles.dtype == np.int64 and handles.ndim == 1 \
+            and handles.flags.c_contiguous:
+        return handles
+    try:
+        h = np.asarray(handles)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"handles must be a sequence of int, got {type(handles).__name__}") from exc
+    if h.ndim != 1 or (h.size > 0 and h.dtype.kind not in "iu"):
+        raise TypeError(f"handles must be a 1-D sequence of int, got {type(handles).__name__} of {h.dtype} "
+                        f"with shape {h.shape}")
+    return np.ascontiguousarray(h, dtype=np.int64)
+
+
+class _LoopPool:
+    """The engine interface of PoolState over one Numba Stream per handle."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._streams: dict[int, Stream] = {}
+        self._flushed: set[int] = set()
+        self._free: list[int] = []
+        self._next = 0
+        self._chunks: list[np.ndarray] = []
+
+    @property
+    def size(self) -> int:
+        return len(self._streams)
+
+    @property
+    def nbytes(self) -> int:
+        st = [s._state for s in self._streams.values()]
+        return sum(x._samples.nbytes + x._stat.nbytes + x._dlt.nbytes for x in st)
+
+    def open(self) -> tuple[int, int]:
+        h = self._free.pop() if self._free else self._next
+        self._next = max(self._next, h + 1)
+        self._streams[h] = Stream(self._config, backend="numba")
+        return 0, h
+
+    def close(self, h: int) -> int:
+        if self._streams.pop(h, None) is None:
+            return _HANDLE
+        self._flushed.discard(h)
+        self._free.append(h)
+        return 0
+
+    def reset(self, h: int) -> int:
+        if h not in self._streams:
+            return _HANDLE
+        self._streams[h].reset()
+        self._flushed.discard(h)
+        return 0
+
+    def set_2d(self, chunks: np.ndarray) -> None:
+        self._chunks = list(chunks)
+
+    def set_list(self, chunks: list) -> None:
+        self._chunks = [_backend.check_signal(c, self._config, None, "chunk", allow_empty=True) for c in chunks]
+
+    def pending_rows(self, h: np.ndarray) -> tuple[int, int, int]:
+        total = 0
+        for i, hi in enumerate(h.tolist()):
+            if hi not in self._streams:
+                return _HANDLE, 0, i
+            total += 0 if hi in self._flushed else self._streams[hi].frames_for(len(self._chunks[i]))
+        return 0, total, -1
+
+    def rows_for(self, h: np.ndarray, m: int) -> tuple[int, int, int]:
+        self._chunks = [np.empty(m, np.float32)] * h.shape[0]
+        return self.pending_rows(h)
+
+    def flush_rows(self, h: int) -> tuple[int, int]:
+        if h not in self._streams:
+            return _HANDLE, 0
+        return 0, 0 if h in self._flushed else int(self._streams[h]._state.rows_for(-1))
+
+    def push(self, h: np.ndarray, out: np.ndarray, offs: np.ndarray) -> tuple[int, int, int]:
+        hl = h.tolist()
+        seen: set[int] = set()
+        total = 0
+        for i, hi in enumerate(hl):  # check everything before any stream changes
+            if hi not in self._streams or hi in seen:
+                return _HANDLE, i, -1
+            seen.add(hi)
+            if hi in self._flushed:
+                return _STATE, i, -1
+            bad = np.flatnonzero(~np.isfinite(self._chunks[i]))
+            if bad.size:
+                return _NONFINITE, i, int(bad[0])
+            offs[i] = total
+            total += self._streams[hi].frames_for(len(self._chunks[i]))
+        offs[len(hl)] = total
+        if total > out.shape[0]:
+            return _BUFFER, -1, -1
+        for i, hi in enumerate(hl):
+            rows = self._streams[hi].push(self._chunks[i])
+            out[offs[i]:offs[i + 1]] = rows
+        return 0, -1, -1
+
+    def flush(self, h: int, out: np.ndarray) -> tuple[int, int]:
+        if h in self._flushed:
+            return _STATE, 0
+        rows = self._streams[h].flush()
+        self._flushed.add(h)
+        out[: rows.shape[0]] = rows
+        return 0, rows.shape[0]
