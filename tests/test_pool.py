@@ -1,0 +1,290 @@
+"""StreamPool == one Stream per handle, bit for bit, whatever the interleaving.
+
+Random programs of pushes (random handle subsets in random order, random
+chunk lengths, both chunk forms and the out/offsets form), rejected pushes
+(NaN, bad dtype, repeated or closed handle, small out, flushed stream) and
+open/close/reset/flush, for every causal preset: after each push every
+stream's rows equal those of a Stream fed the same chunks.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastfeat as ff
+from test_stream import PRESET_CONFIGS, _signal
+
+
+class Model:
+    """A pool and, beside it, one Stream per open handle fed the same chunks."""
+
+    def __init__(self, cfg: ff.Config, n: int) -> None:
+        self.cfg = cfg
+        self.pool = ff.StreamPool(cfg)
+        self.refs: dict[int, ff.Stream] = {}
+        self.pos: dict[int, int] = {}
+        self.flushed: set[int] = set()
+        self.signals = [_signal(20000, seed) for seed in range(n)]
+        self.sig_of: dict[int, int] = {}
+        for i in range(n):
+            self.open(i)
+
+    def open(self, sig: int) -> None:
+        h = self.pool.open()
+        assert h not in self.refs
+        self.refs[h] = ff.Stream(self.cfg)
+        self.pos[h] = 0
+        self.sig_of[h] = sig
+
+    def chunk(self, h: int, length: int) -> np.ndarray:
+        y = self.signals[self.sig_of[h]]
+        p = self.pos[h] % (len(y) - 1000)
+        return y[p:p + length]
+
+    def state(self) -> dict[int, tuple]:
+        """What a rejected push must leave unchanged: rows owed by a flush now."""
+        return {h: (self.pos[h], self.pool.rows_for([h], 0)) for h in self.refs if h not in self.flushed}
+
+    def push(self, handles: list[int], lengths: list[int], form: str) -> None:
+        chunks = [self.chunk(h, n) for h, n in zip(handles, lengths)]
+        if form == "2d" and len(set(lengths)) <= 1:
+            m = lengths[0] if lengths else 0
+            arr = np.stack(chunks) if handles else np.empty((0, m), np.float32)
+            got = self.pool.push(handles, arr)
+        elif form == "out":
+            need = sum(self.refs[h].frames_for(n) for h, n in zip(handles, lengths))
+            out = np.full((need + 3, self.cfg.n_features), np.nan, np.float32)
+            offsets = np.empty(len(handles) + 1, np.int64)
+            flat = self.pool.push(np.array(handles, np.int64), chunks, out, offsets)
+            assert flat.shape[0] == need == offsets[len(handles)]
+            got = [flat[offsets[i]:offsets[i + 1]] for i in range(len(handles))]
+        else:
+            got = self.pool.push(handles, chunks)
+        assert len(got) == len(handles)
+        for h, c, g in zip(handles, chunks, got):
+            np.testing.assert_array_equal(g, self.refs[h].push(c))
+            self.pos[h] += len(c)
+
+    def flush(self, h: int) -> None:
+        np.testing.assert_array_equal(self.pool.flush(h), self.refs[h].flush())
+        self.flushed.add(h)
+
+    def reset(self, h: int) -> None:
+        self.pool.reset(h)
+        self.refs[h].reset()
+        self.flushed.discard(h)
+        self.pos[h] = 0
+
+    def close(self, h: int) -> None:
+        self.pool.close(h)
+        del self.refs[h], self.pos[h]
+        self.flushed.discard(h)
+
+
+def _live(m: Model, picks: list[int]) -> list[int]:
+    handles = sorted(h for h in m.refs if h not in m.flushed)
+    seen: list[int] = []
+    for p in picks:
+        if handles and handles[p % len(handles)] not in seen:
+            seen.append(handles[p % len(handles)])
+    return seen
+
+
+OPS = st.lists(st.tuples(st.sampled_from(["push", "push", "push", "nan", "dtype", "repeat", "flush",
+                                          "reset", "close", "open"]),
+                         st.lists(st.integers(0, 50), max_size=12),
+                         st.lists(st.sampled_from([0, 1, 7, 160, 160, 160, 401, 1500]), min_size=1, max_size=12),
+                         st.sampled_from(["2d", "list", "out"])),
+               max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(PRESET_CONFIGS)), n=st.integers(1, 20), ops=OPS)
+def test_pool_equals_one_stream_per_handle(name, n, ops):
+    m = Model(PRESET_CONFIGS[name], n)
+    for op, picks, lens, form in ops:
+        handles = _live(m, picks)
+        lengths = [lens[i % len(lens)] for i in range(len(handles))]
+        if form == "2d":
+            lengths = [lens[0]] * len(handles)
+        if op == "push":
+            m.push(handles, lengths, form)
+        elif op in ("nan", "dtype", "repeat") and handles:
+            before = m.state()
+            chunks = [m.chunk(h, max(k, 1)).copy() for h, k in zip(handles, lengths)]
+            bad = len(handles) - 1
+            hs = list(handles)
+            if op == "nan":
+                chunks[bad][len(chunks[bad]) // 2] = np.nan
+                match = f"chunks\\[{bad}\\] \\(handle {hs[bad]}\\) contains a non-finite"
+            elif op == "dtype":
+                chunks[bad] = (chunks[bad] * 1000).astype(np.int16)
+                match = f"chunks\\[{bad}\\] \\(handle {hs[bad]}\\) has integer dtype"
+            else:
+                hs.append(hs[0])
+                chunks.append(chunks[0])
+                match = f"handles\\[{bad + 1}\\]={hs[0]} appears twice"
+            with pytest.raises((ValueError, TypeError), match=match):
+                m.pool.push(hs, chunks)
+            assert m.state() == before
+        elif op == "flush" and handles:
+            m.flush(handles[0])
+        elif op == "reset" and m.refs:
+            m.reset(sorted(m.refs)[picks[0] % len(m.refs) if picks else 0])
+        elif op == "close" and m.refs:
+            m.close(sorted(m.refs)[picks[0] % len(m.refs) if picks else 0])
+        elif op == "open":
+            m.open(len(m.refs) % n)
+    for h in list(m.refs):
+        if h not in m.flushed:
+            m.flush(h)
+    assert len(m.pool) == len(m.refs)
+
+
+@pytest.mark.parametrize("name", sorted(PRESET_CONFIGS))
+def test_whole_signals_equal_batch(name):
+    """Ticks of 10 ms for 20 streams (more than one block of lanes) equal batch."""
+    cfg = PRESET_CONFIGS[name]
+    pool = ff.StreamPool(cfg)
+    handles = np.array([pool.open() for _ in range(20)], np.int64)
+    y = np.stack([_signal(8000, s) for s in range(20)])
+    rows: list[list[np.ndarray]] = [[] for _ in handles]
+    for t in range(0, 8000, 160):
+        for r, new in zip(rows, pool.push(handles, y[:, t:t + 160])):
+            r.append(new)
+    ext = ff.Extractor(cfg)
+    for i, h in enumerate(handles):
+        got = np.concatenate(rows[i] + [pool.flush(int(h))])
+        np.testing.assert_array_equal(got, ext(y[i]))
+
+
+def test_errors_name_the_handle_and_change_nothing():
+    pool = ff.StreamPool(ff.Config(deltas=1))
+    a, b = pool.open(), pool.open()
+    x = _signal(1000, 0)
+    with pytest.raises(ValueError, match="handles\\[1\\]=7 is not an open stream"):
+        pool.push([a, 7], [x, x])
+    with pytest.raises(ValueError, match="chunks has 1 arrays for 2 handles"):
+        pool.push([a, b], [x])
+    with pytest.raises(ValueError, match="chunks has shape \\(3, 1000\\) for 2 handles"):
+        pool.push([a, b], np.zeros((3, 1000), np.float32))
+    with pytest.raises(TypeError, match="chunks\\[0\\] \\(handle 0\\) must be float32 or float64|"
+                                        "chunks\\[0\\] \\(handle 0\\) has dtype"):
+        pool.push([a, b], [x.astype(np.complex64), x])
+    with pytest.raises(ValueError, match="chunks\\[1\\] \\(handle 1\\) must be 1-D"):
+        pool.push([a, b], [x, np.zeros((2, 5), np.float32)])
+    with pytest.raises(TypeError, match="handles must be a 1-D sequence of int"):
+        pool.push([0.5, 1.5], [x, x])
+    with pytest.raises(TypeError, match="out and offsets go together"):
+        pool.push([a, b], [x, x], out=np.empty((10, 26), np.float32))
+    need = 2 * ff.Stream(ff.Config(deltas=1)).frames_for(1000)
+    with pytest.raises(ValueError, match=f"out has 1 rows; this push returns {need} rows"):
+        pool.push([a, b], [x, x], np.empty((1, 26), np.float32), np.empty(3, np.int64))
+    with pytest.raises(ValueError, match="out has shape \\(10, 13\\)"):
+        pool.push([a, b], [x, x], np.empty((10, 13), np.float32), np.empty(3, np.int64))
+    assert pool.rows_for([a, b], 0) == 0
+    assert pool.rows_for([a, b], 1000) == need
+    pool.flush(a)
+    with pytest.raises(RuntimeError, match="handle 0 \\(handles\\[0\\]\\) was flushed; call reset\\(0\\)"):
+        pool.push([a, b], [x, x])
+    with pytest.raises(RuntimeError, match="already flushed"):
+        pool.flush(a)
+    pool.reset(a)
+    pool.close(b)
+    for call in (pool.close, pool.reset, pool.flush):
+        with pytest.raises(ValueError, match="handle=1 is not an open stream"):
+            call(b)
+    with pytest.raises(TypeError, match="handle must be an int"):
+        pool.close("0")
+    assert pool.open() == b  # closed handles are reused
+    with pytest.raises(ValueError, match="top_db"):
+        ff.StreamPool(ff.Config.preset("librosa"))
+    with pytest.raises(TypeError, match="config must be a fastfeat.Config"):
+        ff.StreamPool({"deltas": 1})
+
+
+def test_forms_agree_and_accept_float64_and_strided_rows():
+    cfg = ff.Config(deltas=2)
+    y = np.stack([_signal(4000, s) for s in range(5)])
+    outs = []
+    for form in ("2d", "2d64", "list", "out"):
+        pool = ff.StreamPool(cfg)
+        h = [pool.open() for _ in range(5)]
+        got: list[list[np.ndarray]] = [[] for _ in h]
+        for t in range(0, 4000, 320):
+            c = y[:, t:t + 320]  # rows contiguous, not the whole array
+            if form == "2d":
+                new = pool.push(h, c)
+            elif form == "2d64":
+                new = pool.push(h, c.astype(np.float64))
+            elif form == "list":
+                new = pool.push(h, list(c))
+            else:
+                out, offs = np.empty((pool.rows_for(h, 320), 39), np.float32), np.empty(6, np.int64)
+                flat = pool.push(np.array(h), c, out, offs)
+                new = [flat[offs[i]:offs[i + 1]] for i in range(5)]
+            for r, n in zip(got, new):
+                r.append(n)
+        outs.append([np.concatenate(r + [pool.flush(k)]) for r, k in zip(got, h)])
+    for other in outs[1:]:
+        for a, b in zip(outs[0], other):
+            np.testing.assert_array_equal(a, b)
+    assert pool.nbytes > 0 and len(pool) == 5
+
+
+def _run_pool(cfg: ff.Config, y: np.ndarray, chunk: int) -> list[np.ndarray]:
+    pool = ff.StreamPool(cfg)
+    h = np.array([pool.open() for _ in range(len(y))], np.int64)
+    rows: list[list[np.ndarray]] = [[] for _ in h]
+    for t in range(0, y.shape[1], chunk):
+        for r, new in zip(rows, pool.push(h, y[:, t:t + chunk])):
+            r.append(new)
+    return [np.concatenate(r + [pool.flush(int(k))]) for r, k in zip(rows, h)]
+
+
+def test_two_pools_on_two_threads_match_sequential():
+    cfg = ff.Config(deltas=2)
+    ys = [np.stack([_signal(6000, 10 * p + s) for s in range(30)]) for p in range(2)]
+    want = [_run_pool(cfg, y, 160) for y in ys]
+    got: list = [None, None]
+
+    def work(p: int) -> None:
+        got[p] = _run_pool(cfg, ys[p], 160)
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for p in range(2):
+        for a, b in zip(got[p], want[p]):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_one_pool_shared_by_threads_is_locked():
+    """Threads pushing disjoint handles of one pool: each stream still equals batch."""
+    cfg = ff.Config(deltas=1)
+    pool = ff.StreamPool(cfg)
+    y = np.stack([_signal(5000, s) for s in range(8)])
+    handles = [[pool.open() for _ in range(4)] for _ in range(2)]
+    rows: dict[int, list[np.ndarray]] = {h: [] for hs in handles for h in hs}
+
+    def work(k: int) -> None:
+        hs = handles[k]
+        for t in range(0, 5000, 100):
+            for h, new in zip(hs, pool.push(hs, y[hs, t:t + 100])):
+                rows[h].append(new)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ext = ff.Extractor(cfg)
+    for h in rows:
+        np.testing.assert_array_equal(np.concatenate(rows[h] + [pool.flush(h)]), ext(y[h]))
