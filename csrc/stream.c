@@ -14,7 +14,8 @@
  * (signal-scope pre-emphasis reads x[r-1]); while that start is negative
  * (centre padding, snip_edges=0) that is everything from index 0, which the
  * left-edge mirror reads.  The last n_fft + frame_length samples are always
- * kept for the right-edge mirror applied at flush.
+ * kept for the right-edge mirror applied at flush.  Dead samples are dropped
+ * lazily (compact), so the buffer holds up to 1.5 times that.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -170,8 +171,10 @@ static void compact(ff_sstate *s)
     const int64_t tail = s->n_total - ((int64_t)c->n_fft + c->frame_length);
     int64_t keep = ff_frame_start(c, s->n_static) - 1, drop;
     if (tail < keep) keep = tail;
-    if (keep > s->x0) {
-        drop = keep - s->x0 < s->n_buf ? keep - s->x0 : s->n_buf;
+    /* Samples move only once the dead prefix is at least half of what stays,
+     * so each sample is moved at most twice on average (not once per push). */
+    drop = keep - s->x0 < s->n_buf ? keep - s->x0 : s->n_buf;
+    if (drop > 0 && 2 * drop >= s->n_buf - drop) {
         memmove(s->samples.data, s->samples.data + drop, sizeof(float) * (size_t)(s->n_buf - drop));
         s->n_buf -= drop;
         s->x0 += drop;
