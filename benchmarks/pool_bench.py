@@ -13,7 +13,9 @@ load hits them alike; each figure is the median over the repeats):
   10 ms (160 samples at 16 kHz) per tick; features are MFCC + Δ + ΔΔ
   (``Config(deltas=2)``, 39 columns).  Each stream reads its own stretch of
   one speech-like signal (the chunks of a tick are rows of one strided view:
-  no copies).  Time of all ticks / (ticks × streams).  Rows:
+  no copies).  Time of all ticks / (ticks × streams), as CPU time of the
+  driving thread (``time.thread_time``: on a shared machine the wall time also
+  counts the time other processes hold the core) and as wall time.  Rows:
   ``StreamPool.push(handles, chunks, out, offsets)`` (no allocation),
   ``StreamPool.push(handles, chunks)`` (a list of arrays back), a Python loop
   of ``Stream.push(chunk, out=buf)``, and kaldi-native-fbank ``OnlineMfcc``
@@ -57,7 +59,7 @@ def tick_views(y: np.ndarray, n_streams: int, n_ticks: int) -> list[np.ndarray]:
             for t in range(n_ticks)]
 
 
-Run = Callable[[list], float]  # drives fresh streams over the ticks; returns seconds
+Run = Callable[[list], tuple]  # drives fresh streams over the ticks; returns (wall, CPU) seconds
 
 
 def pool_run(out_form: bool) -> Run:
@@ -69,14 +71,14 @@ def pool_run(out_form: bool) -> Run:
         h = np.array([pool.open() for _ in range(n)], np.int64)
         out, offs = np.empty((2 * n, 39), np.float32), np.empty(n + 1, np.int64)
         push = pool.push
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         if out_form:
             for c in ticks:
                 push(h, c, out, offs)
         else:
             for c in ticks:
                 push(h, c)
-        dt = time.perf_counter() - t0
+        dt = time.perf_counter() - t0, time.thread_time() - c0
         run.nbytes = pool.nbytes / n  # type: ignore[attr-defined]
         return dt
 
@@ -90,11 +92,11 @@ def stream_loop_run(ticks: list) -> float:
     cfg = ff.Config(deltas=2)
     pushes = [ff.Stream(cfg).push for _ in range(n)]
     buf = np.empty((2, 39), np.float32)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     for c in ticks:
         for push, x in zip(pushes, c):
             push(x, out=buf)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.thread_time() - c0
 
 
 def knf_run(ticks: list) -> float:
@@ -107,7 +109,7 @@ def knf_run(ticks: list) -> float:
     n = ticks[0].shape[0]
     ms = [knf.OnlineMfcc(opts) for _ in range(n)]
     done = [0] * n
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.thread_time()
     for c in ticks:
         for i, (m, x) in enumerate(zip(ms, c)):
             m.accept_waveform(16000, x.tolist())
@@ -115,7 +117,7 @@ def knf_run(ticks: list) -> float:
             if ready > done[i]:
                 np.stack([m.get_frame(f) for f in range(done[i], ready)])
                 done[i] = ready
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.thread_time() - c0
 
 
 def threads_ratio(ticks_a: list, ticks_b: list) -> tuple[float, float]:
@@ -148,15 +150,18 @@ def measure(n_streams: int, seconds: float, repeats: int, knf_seconds: float, pr
         "kaldi-native-fbank OnlineMfcc, one per stream (13 columns)": (knf_run, ticks[:n_knf]),
     }
     times: dict[str, list[float]] = {k: [] for k in rows}
+    walls: dict[str, list[float]] = {k: [] for k in rows}
     seq, par = [], []
     for r in range(repeats):
         for name, (run, tk) in list(rows.items()):
             try:
-                times[name].append(run(tk) / (len(tk) * n_streams) * 1e6)
+                wall, cpu = run(tk)
+                times[name].append(cpu / (len(tk) * n_streams) * 1e6)
+                walls[name].append(wall / (len(tk) * n_streams) * 1e6)
             except Unavailable as exc:
                 if progress:
                     progress(f"skipped {name}: {exc}")
-                del rows[name], times[name]
+                del rows[name], times[name], walls[name]
         s, p = threads_ratio(ticks, ticks_b)
         seq.append(s)
         par.append(p)
@@ -164,7 +169,7 @@ def measure(n_streams: int, seconds: float, repeats: int, knf_seconds: float, pr
             progress(f"repeat {r + 1}/{repeats} done")
     us = {k: statistics.median(v) for k, v in times.items()}
     return {"n_streams": n_streams, "seconds": seconds, "knf_seconds": n_knf / 100, "repeats": repeats,
-            "us": us, "threads": statistics.median(s / p for s, p in zip(seq, par)),
+            "us": us, "wall_us": {k: statistics.median(v) for k, v in walls.items()}, "threads": statistics.median(s / p for s, p in zip(seq, par)),
             "threads_all": [s / p for s, p in zip(seq, par)], "bytes_per_stream": out_run.nbytes}
 
 
@@ -175,11 +180,12 @@ def render(res: dict) -> str:
         f"{res['n_streams']:,} streams, 10 ms chunks, MFCC + Δ + ΔΔ (39 columns); pool rows over "
         f"{res['seconds']:g} s of ticks, per-stream rows over {res['knf_seconds']:g} s; median of "
         f"{res['repeats']} repeats.", "",
-        "| implementation | µs per stream-push | streams per core in real time | vs the pool |",
-        "|---|---:|---:|---:|",
+        "| implementation | µs per stream-push (CPU) | (wall) | streams per core in real time | "
+        "time vs the pool |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, v in us.items():
-        lines.append(f"| {name} | {v:.3f} | {10000 / v:,.0f} | {v / base:.1f}× |")
+        lines.append(f"| {name} | {v:.3f} | {res['wall_us'][name]:.3f} | {10000 / v:,.0f} | {v / base:.1f}× |")
     knf = next((v for k, v in us.items() if k.startswith("kaldi")), None)
     lines += [
         "",

@@ -144,13 +144,27 @@ ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
     return FF_OK;
 }
 
+static float *row_at(const ff_pool *p, float *out, int64_t row)
+{
+    return out ? out + row * p->ext->n_feat : NULL;
+}
+
+/* Finish the streams at positions [from, to) of a push; returns to. */
+static int64_t finish(ff_pool *p, const int64_t *handles, int64_t from, int64_t to, float *out,
+                      const int64_t *offsets)
+{
+    int64_t i, rows;
+    for (i = from; i < to; i++)
+        ff_sstate_finish(&p->slots[handles[i]].st, row_at(p, out, offsets[i]), &rows);
+    return to;
+}
+
 ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const float *const *x,
                        const int64_t *lens, float *out, int64_t out_rows, int64_t *offsets,
                        int64_t *bad_stream, int64_t *bad_index)
 {
-    const int64_t nf = p ? p->ext->n_feat : 0;
     ff_lane_batch b;
-    int64_t i, rows, total = 0, bad = -1;
+    int64_t i, rows, total = 0, bad = -1, done = 0;
     ff_status st;
     if (bad_stream) *bad_stream = -1;
     if (bad_index) *bad_index = -1;
@@ -176,13 +190,16 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
     }
     offsets[n] = total;
     if (total > out_rows || (total > 0 && !out)) return FF_E_BUFFER;
-    /* 2. Commit and queue every new frame; 3. rows. */
+    /* 2. Commit and queue every new frame; 3. rows.  Whenever the batch is
+     * empty every frame queued so far is computed, so those streams are
+     * finished while their buffers are still in cache. */
     ff_lane_batch_init(&b, p->ext, p->ws, p->scratch);
-    for (i = 0; i < n; i++)
-        ff_sstate_queue_push(&p->slots[handles[i]].st, x[i], lens[i], out ? out + offsets[i] * nf : NULL, &b);
+    for (i = 0; i < n; i++) {
+        ff_sstate_queue_push(&p->slots[handles[i]].st, x[i], lens[i], row_at(p, out, offsets[i]), &b);
+        if (b.n == 0) done = finish(p, handles, done, i + 1, out, offsets);
+    }
     ff_lane_batch_run(&b);
-    for (i = 0; i < n; i++)
-        ff_sstate_finish(&p->slots[handles[i]].st, out ? out + offsets[i] * nf : NULL, &rows);
+    finish(p, handles, done, n, out, offsets);
     return FF_OK;
 }
 
