@@ -246,6 +246,15 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
                        int64_t *bad_stream, int64_t *bad_index);
 /* ff_stream_flush of one stream (FF_E_HANDLE when not open). */
 ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows, int64_t *n_out);
+/*
+ * Sliding-window CMVN of every output row (Kaldi's apply-cmvn-sliding with
+ * center=false, cmn_window=window, min_cmn_window=min_window, norm_vars):
+ * row t is normalised with the float64 statistics of rows [t - window, t + 1)
+ * (clipped at 0); the first min_window rows use rows [0, min_window) and so
+ * wait until min_window rows exist (or the flush).  window 0 turns it off.
+ * Only while no stream is open (FF_E_STATE); 1 <= min_window <= window.
+ */
+ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars);
 
 /* ---- WAV decoding (wav.c) -------------------------------------------------
  *

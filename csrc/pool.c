@@ -10,12 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmvn.h"
 #include "stream.h"
 
 typedef struct {
     ff_sstate st;
+    ff_cmvn_state cm;  /* when the pool has CMVN */
     int open;
     uint64_t mark;     /* push generation that last named this slot */
+    int64_t raw_at;    /* with CMVN: this push's rows before CMVN, at rowbuf row raw_at */
 } slot;
 
 struct ff_pool {
@@ -27,6 +30,9 @@ struct ff_pool {
     int64_t *free_list;  /* closed slots, reused last-closed first */
     int64_t n_free, n_open;
     uint64_t gen;
+    int32_t cmvn_window, cmvn_min_window, cmvn_norm_vars;  /* window 0: no CMVN */
+    float *rowbuf;     /* with CMVN: rows of one push (or flush) before CMVN */
+    int64_t rowbuf_cap;  /* rows */
 };
 
 ff_status ff_pool_new(const ff_extractor *e, ff_pool **out)
@@ -51,7 +57,11 @@ void ff_pool_free(ff_pool *p)
 {
     int64_t i;
     if (!p) return;
-    for (i = 0; i < p->n_slots; i++) ff_sstate_release(&p->slots[i].st);
+    for (i = 0; i < p->n_slots; i++) {
+        ff_sstate_release(&p->slots[i].st);
+        if (p->slots[i].open && p->cmvn_window) ff_cmvn_release(&p->slots[i].cm);
+    }
+    free(p->rowbuf);
     free(p->slots);
     free(p->free_list);
     free(p->scratch);
@@ -85,6 +95,14 @@ ff_status ff_pool_open(ff_pool *p, int64_t *handle)
         h = p->n_slots++;
         ff_sstate_init(&p->slots[h].st, p->ext);
     }
+    if (p->cmvn_window) {
+        const ff_status st = ff_cmvn_init(&p->slots[h].cm, p->ext->n_feat, p->cmvn_window,
+                                          p->cmvn_min_window, p->cmvn_norm_vars);
+        if (st != FF_OK) {
+            p->free_list[p->n_free++] = h;
+            return st;
+        }
+    }
     p->slots[h].open = 1;
     p->slots[h].mark = 0;
     p->n_open++;
@@ -97,6 +115,7 @@ ff_status ff_pool_close(ff_pool *p, int64_t h)
     slot *s = get(p, h);
     if (!s) return FF_E_HANDLE;
     ff_sstate_release(&s->st);
+    if (p->cmvn_window) ff_cmvn_release(&s->cm);
     s->open = 0;
     p->free_list[p->n_free++] = h;
     p->n_open--;
@@ -108,7 +127,38 @@ ff_status ff_pool_reset(ff_pool *p, int64_t h)
     slot *s = get(p, h);
     if (!s) return FF_E_HANDLE;
     ff_sstate_reset(&s->st);
+    if (p->cmvn_window) ff_cmvn_reset(&s->cm);
     return FF_OK;
+}
+
+ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars)
+{
+    if (!p || window < 0 || (window > 0 && (min_window < 1 || min_window > window))) return FF_E_ARG;
+    if (p->n_open > 0) return FF_E_STATE;
+    p->cmvn_window = window;
+    p->cmvn_min_window = min_window;
+    p->cmvn_norm_vars = norm_vars != 0;
+    return FF_OK;
+}
+
+/* Rows out of a stream that emits `raw` rows now (flush: the utterance ends). */
+static int64_t out_rows_of(const ff_pool *p, const slot *s, int64_t raw, int flush)
+{
+    return p->cmvn_window ? ff_cmvn_rows_for(&s->cm, raw, flush) : raw;
+}
+
+static int room_rows(ff_pool *p, int64_t rows)
+{
+    float *b;
+    int64_t cap;
+    if (!p->cmvn_window || rows <= p->rowbuf_cap) return 1;
+    cap = p->rowbuf_cap > 0 ? p->rowbuf_cap : 64;
+    while (cap < rows) cap *= 2;
+    b = realloc(p->rowbuf, sizeof(float) * (size_t)(cap * p->ext->n_feat));
+    if (!b) return 0;
+    p->rowbuf = b;
+    p->rowbuf_cap = cap;
+    return 1;
 }
 
 int64_t ff_pool_size(const ff_pool *p) { return p ? p->n_open : 0; }
@@ -119,8 +169,11 @@ int64_t ff_pool_bytes(const ff_pool *p)
     if (!p) return 0;
     b = (int64_t)sizeof *p + (int64_t)(sizeof(slot) + sizeof(int64_t)) * p->cap
       + (int64_t)sizeof(float) * FF_LANES * p->ext->n_static;
-    for (i = 0; i < p->n_slots; i++) b += ff_sstate_bytes(&p->slots[i].st);
-    return b;
+    for (i = 0; i < p->n_slots; i++) {
+        b += ff_sstate_bytes(&p->slots[i].st);
+        if (p->slots[i].open && p->cmvn_window) b += ff_cmvn_bytes(&p->slots[i].cm);
+    }
+    return b + (int64_t)sizeof(float) * p->rowbuf_cap * p->ext->n_feat;
 }
 
 ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
@@ -137,7 +190,7 @@ ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
             if (bad_stream) *bad_stream = i;
             return FF_E_HANDLE;
         }
-        r = ff_sstate_rows_for(&s->st, lens[i]);
+        r = out_rows_of(p, s, ff_sstate_rows_for(&s->st, lens[i]), lens[i] < 0);
         if (rows) rows[i] = r;
         *total += r;
     }
@@ -154,9 +207,23 @@ static int64_t finish(ff_pool *p, const int64_t *handles, int64_t from, int64_t 
                       const int64_t *offsets)
 {
     int64_t i, rows;
-    for (i = from; i < to; i++)
-        ff_sstate_finish(&p->slots[handles[i]].st, row_at(p, out, offsets[i]), &rows);
+    for (i = from; i < to; i++) {
+        slot *s = &p->slots[handles[i]];
+        if (p->cmvn_window) {
+            float *raw = row_at(p, p->rowbuf, s->raw_at);
+            ff_sstate_finish(&s->st, raw, &rows);
+            ff_cmvn_feed(&s->cm, raw, rows, 0, row_at(p, out, offsets[i]), &rows);
+        } else {
+            ff_sstate_finish(&s->st, row_at(p, out, offsets[i]), &rows);
+        }
+    }
     return to;
+}
+
+/* Where stream s's rows go while its frames are queued. */
+static float *dst_of(ff_pool *p, const slot *s, float *out, int64_t offset)
+{
+    return p->cmvn_window ? row_at(p, p->rowbuf, s->raw_at) : row_at(p, out, offset);
 }
 
 ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const float *const *x,
@@ -164,7 +231,7 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
                        int64_t *bad_stream, int64_t *bad_index)
 {
     ff_lane_batch b;
-    int64_t i, rows, total = 0, bad = -1, done = 0;
+    int64_t i, rows, total = 0, raw = 0, bad = -1, done = 0;
     ff_status st;
     if (bad_stream) *bad_stream = -1;
     if (bad_index) *bad_index = -1;
@@ -179,6 +246,9 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
         } else {
             s->mark = p->gen;
             st = ff_sstate_prepare_push(&s->st, x[i], lens[i], &rows, &bad);
+            s->raw_at = raw;
+            raw += rows;
+            rows = out_rows_of(p, s, rows, 0);
         }
         if (st != FF_OK) {
             if (bad_stream) *bad_stream = i;
@@ -190,12 +260,14 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
     }
     offsets[n] = total;
     if (total > out_rows || (total > 0 && !out)) return FF_E_BUFFER;
+    if (!room_rows(p, raw)) return FF_E_NOMEM;
     /* 2. Commit and queue every new frame; 3. rows.  Whenever the batch is
      * empty every frame queued so far is computed, so those streams are
      * finished while their buffers are still in cache. */
     ff_lane_batch_init(&b, p->ext, p->ws, p->scratch);
     for (i = 0; i < n; i++) {
-        ff_sstate_queue_push(&p->slots[handles[i]].st, x[i], lens[i], row_at(p, out, offsets[i]), &b);
+        slot *s = &p->slots[handles[i]];
+        ff_sstate_queue_push(&s->st, x[i], lens[i], dst_of(p, s, out, offsets[i]), &b);
         if (b.n == 0) done = finish(p, handles, done, i + 1, out, offsets);
     }
     ff_lane_batch_run(&b);
@@ -206,8 +278,17 @@ ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const floa
 ff_status ff_pool_flush(ff_pool *p, int64_t h, float *out, int64_t out_rows, int64_t *n_out)
 {
     slot *s = get(p, h);
+    int64_t raw;
+    ff_status st;
     if (n_out) *n_out = 0;
     if (!n_out || out_rows < 0) return FF_E_ARG;
     if (!s) return FF_E_HANDLE;
-    return ff_sstate_flush_one(&s->st, p->ws, out, out_rows, n_out);
+    if (!p->cmvn_window) return ff_sstate_flush_one(&s->st, p->ws, out, out_rows, n_out);
+    if (s->st.flushed) return FF_E_STATE;
+    raw = ff_sstate_rows_for(&s->st, -1);
+    if (ff_cmvn_rows_for(&s->cm, raw, 1) > out_rows) return FF_E_BUFFER;
+    if (!room_rows(p, raw)) return FF_E_NOMEM;
+    st = ff_sstate_flush_one(&s->st, p->ws, p->rowbuf, raw, &raw);
+    if (st == FF_OK) ff_cmvn_feed(&s->cm, p->rowbuf, raw, 1, out, n_out);
+    return st;
 }

@@ -88,6 +88,7 @@ cdef extern from "fastfeat.h" nogil:
                            const int64_t *lens, float *out, int64_t out_rows, int64_t *offsets,
                            int64_t *bad_stream, int64_t *bad_index)
     ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows, int64_t *n_out)
+    ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars)
     ff_status ff_delta(const float *inp, int64_t rows, int64_t cols, int64_t in_stride,
                        int order, int width, float *out, int64_t out_stride, float *scratch)
     ctypedef struct ff_wav_info:
@@ -444,6 +445,10 @@ cdef class PoolState:
         self.lens = <int64_t *>b
         self.cap = n
         return 0
+
+    def set_cmvn(self, int32_t window, int32_t min_window, bint norm_vars):
+        """Sliding CMVN of the rows (window 0: off); returns status."""
+        return ff_pool_set_cmvn(self.p, window, min_window, norm_vars)
 
     def open(self):
         """Returns (status, handle)."""

@@ -36,6 +36,22 @@ class StreamPool:
         ``fastfeat.backend()`` when omitted.  ``"pyfftw"`` uses the C pool.
         Under ``"numba"`` the pool is a Python loop over one Numba stream per
         handle (same numbers, same errors, none of the speed).
+    cmvn_window : int, optional
+        Sliding-window CMVN of every output row, Kaldi's
+        ``apply-cmvn-sliding`` with ``center=false`` and
+        ``--cmn-window=cmvn_window``: row ``t`` is normalised with the float64
+        statistics of rows ``[t - cmvn_window, t]``; the first
+        ``cmvn_min_window`` rows with those of rows ``[0, cmvn_min_window)``,
+        so they come out once that many rows exist (or at ``flush``).
+        Applied to the whole row (with deltas: Kaldi's ``add-deltas |
+        apply-cmvn-sliding``).  ``fastfeat.sklearn.CMVN(scope="sliding")`` is
+        the batch equivalent.  Costs ``(cmvn_window + 2) * n_features``
+        floats per stream.
+    cmvn_min_window : int, default 100
+        Kaldi's ``--min-cmn-window`` (1 <= cmvn_min_window <= cmvn_window).
+    cmvn_norm_vars : bool, default False
+        Also divide by the window's standard deviation (variance floored at
+        1e-10; a window of one row gives 0).
 
     Notes
     -----
@@ -65,7 +81,9 @@ class StreamPool:
     True
     """
 
-    def __init__(self, config: Config | None = None, *, backend: str | None = None) -> None:
+    def __init__(self, config: Config | None = None, *, backend: str | None = None,
+                 cmvn_window: int | None = None, cmvn_min_window: int = 100,
+                 cmvn_norm_vars: bool = False) -> None:
         if config is None:
             config = Config()
         if not isinstance(config, Config):
@@ -79,7 +97,13 @@ class StreamPool:
         self._config = config
         self._backend = _backend.resolve(backend)
         engine = _backend.engine_for(config, "numba" if self._backend == "numba" else "c")
+        if cmvn_window is not None:
+            check_cmvn_window(cmvn_window, cmvn_min_window, "cmvn_window", "cmvn_min_window")
+            if not isinstance(cmvn_norm_vars, (bool, np.bool_)):
+                raise TypeError(f"cmvn_norm_vars must be a bool, got {type(cmvn_norm_vars).__name__}")
         self._state: Any = _LoopPool(config) if self._backend == "numba" else engine.pool()
+        if cmvn_window is not None:
+            self._state.set_cmvn(int(cmvn_window), int(cmvn_min_window), bool(cmvn_norm_vars))
         self._n_features = engine.n_features
         self._lock = threading.Lock()
 
@@ -303,6 +327,15 @@ class StreamPool:
         self._check(status, hi)
 
 
+def check_cmvn_window(window: Any, min_window: Any, wname: str, mname: str) -> None:
+    """Refuse CMVN window sizes Kaldi would refuse (ValueError naming the parameter)."""
+    for name, v in ((wname, window), (mname, min_window)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{name}={v!r} must be an int >= 1")
+    if min_window > window:
+        raise ValueError(f"{mname}={min_window} must be <= {wname}={window}")
+
+
 def _int(v: Any, name: str) -> int:
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(v).__name__}")
@@ -333,6 +366,18 @@ class _LoopPool:
         self._free: list[int] = []
         self._next = 0
         self._chunks: list[np.ndarray] = []
+        self._cmvn: tuple | None = None
+        self._cm: dict[int, _SlidingCmvn] = {}
+
+    def set_cmvn(self, window: int, min_window: int, norm_vars: bool) -> int:
+        self._cmvn = (window, min_window, norm_vars)
+        return 0
+
+    def _rows(self, h: int, raw: int, flush: bool) -> int:
+        return self._cm[h].rows_for(raw, flush) if self._cmvn else raw
+
+    def _out(self, h: int, rows: np.ndarray, flush: bool) -> np.ndarray:
+        return self._cm[h].feed(rows, flush) if self._cmvn else rows
 
     @property
     def size(self) -> int:
@@ -347,6 +392,8 @@ class _LoopPool:
         h = self._free.pop() if self._free else self._next
         self._next = max(self._next, h + 1)
         self._streams[h] = Stream(self._config, backend="numba")
+        if self._cmvn:
+            self._cm[h] = _SlidingCmvn(self._streams[h].n_features, *self._cmvn)
         return 0, h
 
     def close(self, h: int) -> int:
@@ -361,6 +408,8 @@ class _LoopPool:
             return _HANDLE
         self._streams[h].reset()
         self._flushed.discard(h)
+        if self._cmvn:
+            self._cm[h] = _SlidingCmvn(self._streams[h].n_features, *self._cmvn)
         return 0
 
     def set_2d(self, chunks: np.ndarray) -> None:
@@ -374,7 +423,8 @@ class _LoopPool:
         for i, hi in enumerate(h.tolist()):
             if hi not in self._streams:
                 return _HANDLE, 0, i
-            total += 0 if hi in self._flushed else self._streams[hi].frames_for(len(self._chunks[i]))
+            if hi not in self._flushed:
+                total += self._rows(hi, self._streams[hi].frames_for(len(self._chunks[i])), False)
         return 0, total, -1
 
     def rows_for(self, h: np.ndarray, m: int) -> tuple[int, int, int]:
@@ -384,7 +434,7 @@ class _LoopPool:
     def flush_rows(self, h: int) -> tuple[int, int]:
         if h not in self._streams:
             return _HANDLE, 0
-        return 0, 0 if h in self._flushed else int(self._streams[h]._state.rows_for(-1))
+        return 0, 0 if h in self._flushed else self._rows(h, int(self._streams[h]._state.rows_for(-1)), True)
 
     def push(self, h: np.ndarray, out: np.ndarray, offs: np.ndarray) -> tuple[int, int, int]:
         hl = h.tolist()
@@ -400,19 +450,74 @@ class _LoopPool:
             if bad.size:
                 return _NONFINITE, i, int(bad[0])
             offs[i] = total
-            total += self._streams[hi].frames_for(len(self._chunks[i]))
+            total += self._rows(hi, self._streams[hi].frames_for(len(self._chunks[i])), False)
         offs[len(hl)] = total
         if total > out.shape[0]:
             return _BUFFER, -1, -1
         for i, hi in enumerate(hl):
-            rows = self._streams[hi].push(self._chunks[i])
-            out[offs[i]:offs[i + 1]] = rows
+            out[offs[i]:offs[i + 1]] = self._out(hi, self._streams[hi].push(self._chunks[i]), False)
         return 0, -1, -1
 
     def flush(self, h: int, out: np.ndarray) -> tuple[int, int]:
         if h in self._flushed:
             return _STATE, 0
-        rows = self._streams[h].flush()
+        rows = self._out(h, self._streams[h].flush(), True)
         self._flushed.add(h)
         out[: rows.shape[0]] = rows
         return 0, rows.shape[0]
+
+
+class _SlidingCmvn:
+    """csrc/cmvn.c in Python, for the Numba pool: the same float64 steps."""
+
+    def __init__(self, dim: int, window: int, min_window: int, norm_vars: bool) -> None:
+        self.dim, self.window, self.min_window, self.norm_vars = dim, window, min_window, norm_vars
+        self.ring: dict[int, np.ndarray] = {}
+        self.sum = np.zeros(dim)
+        self.sumsq = np.zeros(dim)
+        self.ws = self.we = self.n_in = self.n_out = 0
+
+    def _ready(self, n_in: int, flushed: bool) -> int:
+        return n_in if flushed or n_in >= self.min_window else 0
+
+    def rows_for(self, more: int, flushed: bool) -> int:
+        return self._ready(self.n_in + more, flushed) - self.n_out
+
+    def _emit(self, upto: int, n_total: int, out: list) -> None:
+        for t in range(self.n_out, upto):
+            s, e = max(t - self.window, 0), max(t + 1, self.min_window)
+            if n_total >= 0 and e > n_total:
+                s, e = max(s - (e - n_total), 0), n_total
+            while self.we < e:
+                self._add(self.we, 1.0)
+                self.we += 1
+            while self.ws < s:
+                self._add(self.ws, -1.0)
+                self.ring.pop(self.ws)
+                self.ws += 1
+            n = float(self.we - self.ws)
+            v = self.ring[t] + (-1.0 / n) * self.sum
+            if self.norm_vars:
+                if n == 1:
+                    v = np.zeros(self.dim)
+                else:
+                    var = self.sumsq * (1.0 / n) + (-1.0 / (n * n)) * (self.sum * self.sum)
+                    v = v * np.maximum(var, 1.0e-10) ** -0.5
+            out.append(v.astype(np.float32))
+        self.n_out = max(self.n_out, upto)
+
+    def _add(self, r: int, sign: float) -> None:
+        v = self.ring[r]
+        self.sum += sign * v
+        if self.norm_vars:
+            self.sumsq += sign * (v * v)
+
+    def feed(self, rows: np.ndarray, flushed: bool) -> np.ndarray:
+        out: list = []
+        for r in rows:
+            self.ring[self.n_in] = r.astype(np.float64)
+            self.n_in += 1
+            self._emit(self._ready(self.n_in, False), -1, out)
+        if flushed:
+            self._emit(self.n_in, self.n_in, out)
+        return np.array(out, np.float32).reshape(-1, self.dim)

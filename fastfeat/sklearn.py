@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .config import Config
 from .features import Extractor
+from .pool import check_cmvn_window as _check_cmvn_window
 
 __all__ = [
     "FeatureExtractor", "FrameFeatures", "CMVN", "Pooling",
@@ -248,6 +249,27 @@ def _cmvn_apply(m: np.ndarray, stats: np.ndarray, norm_means: bool, norm_vars: b
     return (x * scale + offset).astype(np.float32)
 
 
+def _cmvn_sliding(m: np.ndarray, window: int, min_window: int, norm_vars: bool) -> np.ndarray:
+    """Kaldi's apply-cmvn-sliding (center=false) of one matrix, from cumulative sums."""
+    x = m.astype(np.float64)
+    n = x.shape[0]
+    t = np.arange(n)
+    s = np.maximum(t - window, 0)
+    e = np.maximum(t + 1, min_window)  # center=false: the window ends at t, or at min_window
+    over = e > n
+    s = np.where(over, np.maximum(s - (e - n), 0), s)
+    e = np.minimum(e, n)
+    cnt = (e - s)[:, None].astype(np.float64)
+    c1 = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    mean = (c1[e] - c1[s]) / cnt
+    out = x - mean
+    if norm_vars:
+        c2 = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x * x, axis=0)])
+        var = np.maximum((c2[e] - c2[s]) / cnt - mean * mean, 1e-10)
+        out = np.where(cnt == 1, 0.0, out / np.sqrt(var))
+    return out.astype(np.float32)
+
+
 class CMVN(TransformerMixin, BaseEstimator):
     """Cepstral mean and variance normalisation, as Kaldi's ``apply-cmvn``.
 
@@ -258,16 +280,25 @@ class CMVN(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    scope : {"utterance", "global"}, default "utterance"
+    scope : {"utterance", "global", "sliding"}, default "utterance"
         ``"utterance"``: each matrix is normalised with its own statistics
         (``fit`` learns nothing).  ``"global"``: ``fit`` accumulates the
         statistics of every frame of every training matrix and ``transform``
         applies them (Kaldi's ``compute-cmvn-stats`` over a set, then
         ``apply-cmvn``); on a single 2-D matrix this is
-        ``StandardScaler(with_std=norm_vars)``.
+        ``StandardScaler(with_std=norm_vars)``.  ``"sliding"``: Kaldi's
+        ``apply-cmvn-sliding`` with ``center=false`` (``fit`` learns
+        nothing): row ``t`` is normalised with the statistics of rows
+        ``[t - window, t]`` (clipped at 0), the first ``min_window`` rows with
+        those of rows ``[0, min_window)`` (all rows if fewer); with
+        ``norm_vars`` a window of one row gives 0.  This is the batch
+        equivalent of ``StreamPool(cmvn_window=...)``.
     norm_means : bool, default True
     norm_vars : bool, default False
-        Kaldi's defaults.
+        Kaldi's defaults (``"sliding"`` always normalises means, as Kaldi).
+    window, min_window : int, default 600, 100
+        ``scope="sliding"`` only: Kaldi's ``--cmn-window`` and
+        ``--min-cmn-window`` (1 <= min_window <= window).
 
     Attributes
     ----------
@@ -295,17 +326,25 @@ class CMVN(TransformerMixin, BaseEstimator):
     >>> g = CMVN(scope="global").fit([x, x + 1])
     >>> g.transform([x])[0][:, 0].tolist()
     [-1.5, 0.5]
+    >>> s = np.arange(4, dtype=np.float32)[:, None]   # rows 0, 1, 2, 3
+    >>> CMVN(scope="sliding", window=1, min_window=1).fit_transform(s)[:, 0].tolist()
+    [0.0, 0.5, 0.5, 0.5]
     """
 
-    def __init__(self, scope: str = "utterance", *, norm_means: bool = True, norm_vars: bool = False) -> None:
+    def __init__(self, scope: str = "utterance", *, norm_means: bool = True, norm_vars: bool = False,
+                 window: int = 600, min_window: int = 100) -> None:
         self.scope = scope
         self.norm_means = norm_means
         self.norm_vars = norm_vars
+        self.window = window
+        self.min_window = min_window
 
     def _check_params(self) -> None:
-        _check_choice("scope", self.scope, ("utterance", "global"))
+        _check_choice("scope", self.scope, ("utterance", "global", "sliding"))
         _check_bool("norm_means", self.norm_means)
         _check_bool("norm_vars", self.norm_vars)
+        if self.scope == "sliding":
+            _check_cmvn_window(self.window, self.min_window, "window", "min_window")
 
     def fit(self, X: Any, y: Any = None) -> "CMVN":
         """Check X; with ``scope="global"`` accumulate its statistics.
@@ -336,6 +375,8 @@ class CMVN(TransformerMixin, BaseEstimator):
                              f"{self.n_features_in_} features as input")
         if self.scope == "global":
             out = [_cmvn_apply(m, self.stats_, self.norm_means, self.norm_vars) for m in mats]
+        elif self.scope == "sliding":
+            out = [_cmvn_sliding(m, self.window, self.min_window, self.norm_vars) for m in mats]
         else:
             out = [_cmvn_apply(m, _cmvn_stats([m]), self.norm_means, self.norm_vars) for m in mats]
         return out[0] if single else out

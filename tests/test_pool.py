@@ -288,3 +288,101 @@ def test_one_pool_shared_by_threads_is_locked():
     ext = ff.Extractor(cfg)
     for h in rows:
         np.testing.assert_array_equal(np.concatenate(rows[h] + [pool.flush(h)]), ext(y[h]))
+
+
+# ---- sliding CMVN (Kaldi apply-cmvn-sliding, center=false) -----------------
+
+def _kaldi_sliding(x: np.ndarray, window: int, min_window: int, norm_vars: bool) -> np.ndarray:
+    """SlidingWindowCmnInternal of Kaldi's feature-functions.cc, line by line (center=false),
+    every window's sums recomputed from scratch."""
+    n = x.shape[0]
+    out = np.empty_like(x, dtype=np.float64)
+    for t in range(n):
+        ws, we = t - window, t + 1
+        if ws < 0:
+            we -= ws
+            ws = 0
+        if we > t:
+            we = max(t + 1, min_window)
+        if we > n:
+            ws -= we - n
+            we = n
+            ws = max(ws, 0)
+        w = x[ws:we].astype(np.float64)
+        frames = we - ws
+        o = x[t] - w.sum(axis=0) / frames
+        if norm_vars:
+            var = np.maximum((w * w).sum(axis=0) / frames - (w.sum(axis=0) / frames) ** 2, 1e-10)
+            o = np.zeros_like(o) if frames == 1 else o / np.sqrt(var)
+        out[t] = o
+    return out
+
+
+def test_sliding_cmvn_golden():
+    from fastfeat.sklearn import CMVN
+
+    x = np.arange(1, 7, dtype=np.float32)[:, None]  # values 1..6, window 3, min_window 3
+    # t=0,1,2: rows [0, 3) (mean 2); then Kaldi's window+1 rows [t - 3, t]:
+    # t=3: values 1..4 (mean 2.5); t=4: 2..5 (3.5); t=5: 3..6 (4.5)
+    want = [-1.0, 0.0, 1.0, 1.5, 1.5, 1.5]
+    assert CMVN(scope="sliding", window=3, min_window=3).fit_transform(x)[:, 0].tolist() == want
+    assert _kaldi_sliding(x, 3, 3, False)[:, 0].tolist() == want
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 40, 300):
+        m = (rng.standard_normal((n, 5)) * [1, 10, 0.1, 5, 2] + [0, 3, -2, 8, 1]).astype(np.float32)
+        for window, min_window, nv in ((600, 100, False), (30, 10, True), (5, 5, True), (1, 1, True)):
+            got = CMVN(scope="sliding", window=window, min_window=min_window, norm_vars=nv).fit_transform(m)
+            np.testing.assert_allclose(got, _kaldi_sliding(m, window, min_window, nv), rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.sampled_from(["default", "default-deltas", "kaldi", "psf"]),
+       windows=st.sampled_from([(600, 100), (30, 10), (8, 8), (1, 1)]),
+       norm_vars=st.booleans(),
+       n=st.sampled_from([1000, 6000, 20000]),
+       cuts=st.lists(st.integers(0, 2000), min_size=1, max_size=20))
+def test_pool_cmvn_equals_batch_sliding(name, windows, norm_vars, n, cuts):
+    from fastfeat.sklearn import CMVN
+
+    cfg = PRESET_CONFIGS[name]
+    window, min_window = windows
+    pool = ff.StreamPool(cfg, cmvn_window=window, cmvn_min_window=min_window, cmvn_norm_vars=norm_vars)
+    ys = [_signal(n, s) for s in range(3)]
+    h = [pool.open() for _ in ys]
+    rows: list[list[np.ndarray]] = [[] for _ in h]
+    pos = 0
+    for c in cuts + [n]:
+        chunks = [y[pos:pos + c] for y in ys]
+        want = pool.rows_for(h, len(chunks[0]))
+        new = pool.push(h, chunks)
+        assert sum(len(r) for r in new) == want
+        for r, k in zip(rows, new):
+            r.append(k)
+        pos += c
+    ext = ff.Extractor(cfg)
+    batch = CMVN(scope="sliding", window=window, min_window=min_window, norm_vars=norm_vars)
+    for i, y in enumerate(ys):
+        got = np.concatenate(rows[i] + [pool.flush(h[i])])
+        ref = ext(y)
+        assert got.shape == ref.shape
+        if ref.shape[0]:
+            np.testing.assert_allclose(got, batch.fit_transform(ref), rtol=1e-5, atol=1e-5)
+
+
+def test_pool_cmvn_latency_and_errors():
+    cfg = ff.Config()
+    pool = ff.StreamPool(cfg, cmvn_window=50, cmvn_min_window=20)
+    h = pool.open()
+    y = _signal(16000, 1)
+    s = ff.Stream(cfg)
+    got = ref = 0
+    for t in range(0, 16000, 160):
+        ref += len(s.push(y[t:t + 160]))
+        got += len(pool.push([h], [y[t:t + 160]])[0])
+        assert got == (ref if ref >= 20 else 0)  # held back only until min_window rows exist
+    with pytest.raises(ValueError, match="cmvn_min_window=60 must be <= cmvn_window=50"):
+        ff.StreamPool(cfg, cmvn_window=50, cmvn_min_window=60)
+    with pytest.raises(ValueError, match="cmvn_window=0 must be an int >= 1"):
+        ff.StreamPool(cfg, cmvn_window=0)
+    with pytest.raises(TypeError, match="cmvn_norm_vars must be a bool"):
+        ff.StreamPool(cfg, cmvn_window=10, cmvn_min_window=5, cmvn_norm_vars="yes")

@@ -162,6 +162,90 @@ static void run_config(const ff_config *c, const char *name, int rounds)
     free(ref);
 }
 
+/* Kaldi's apply-cmvn-sliding (center=false) straight from its definition:
+ * for each row the window's sums from scratch, in double. */
+static void kaldi_sliding(const float *x, int64_t rows, int32_t dim, int64_t window, int64_t min_window,
+                          int norm_vars, double *out)
+{
+    int64_t t, r;
+    int32_t d;
+    for (t = 0; t < rows; t++) {
+        int64_t s = t - window, e = t + 1;
+        if (s < 0) { e -= s; s = 0; }
+        if (e > t) e = t + 1 > min_window ? t + 1 : min_window;
+        if (e > rows) { s -= e - rows; e = rows; if (s < 0) s = 0; }
+        for (d = 0; d < dim; d++) {
+            double sum = 0, sq = 0, n = (double)(e - s), v;
+            for (r = s; r < e; r++) { sum += x[r * dim + d]; sq += (double)x[r * dim + d] * x[r * dim + d]; }
+            v = x[t * dim + d] - sum / n;
+            if (norm_vars) {
+                double var = sq / n - (sum / n) * (sum / n);
+                v = n == 1 ? 0.0 : v / sqrt(var < 1e-10 ? 1e-10 : var);
+            }
+            out[t * dim + d] = v;
+        }
+    }
+}
+
+/* A pool with CMVN against the streams' rows put through kaldi_sliding. */
+static void test_cmvn(int norm_vars, int64_t n_samples)
+{
+    ff_config c;
+    ff_extractor *e = NULL;
+    ff_pool *p = NULL;
+    ff_stream *s = NULL;
+    const int64_t window = 40, min_window = 15;
+    float *x = malloc(sizeof(float) * (size_t)n_samples), *ref = NULL, *got = NULL;
+    double *want = NULL;
+    int64_t h, i, k, pos = 0, rows_ref = 0, rows_got = 0, bad = 0, offsets[2];
+    int32_t nf;
+    ff_config_default(&c);
+    c.deltas = 1;
+    nf = ff_num_features(&c);
+    for (i = 0; i < n_samples; i++) x[i] = sample(1, i) * (float)(1.0 + 0.5 * sin(0.0003 * (double)i));
+    EXPECT(ff_extractor_new(&c, &e) == FF_OK && ff_pool_new(e, &p) == FF_OK && ff_stream_new(e, &s) == FF_OK,
+           "new");
+    EXPECT(ff_pool_set_cmvn(p, 40, 41, 0) == FF_E_ARG, "min_window > window");
+    EXPECT(ff_pool_set_cmvn(p, (int32_t)window, (int32_t)min_window, norm_vars) == FF_OK, "set_cmvn");
+    EXPECT(ff_pool_open(p, &h) == FF_OK, "open");
+    EXPECT(ff_pool_set_cmvn(p, 10, 5, 0) == FF_E_STATE, "set_cmvn with open streams");
+    ref = malloc(sizeof(float) * (size_t)(n_samples / 160 + 8) * (size_t)nf);
+    got = malloc(sizeof(float) * (size_t)(n_samples / 160 + 8) * (size_t)nf);
+    want = malloc(sizeof(double) * (size_t)(n_samples / 160 + 8) * (size_t)nf);
+    while (pos < n_samples) {
+        int64_t len = (int64_t)rnd(900), total;
+        const float *xs[1];
+        if (len > n_samples - pos) len = n_samples - pos;
+        xs[0] = x + pos;
+        EXPECT(ff_pool_rows_for(p, 1, &h, &len, NULL, &total, NULL) == FF_OK, "rows_for");
+        EXPECT(ff_pool_push(p, 1, &h, xs, &len, got + rows_got * nf, 1000, offsets, NULL, NULL) == FF_OK,
+               "cmvn push");
+        EXPECT(offsets[1] == total, "rows_for == push rows");
+        /* Rows are held back only until min_window rows exist. */
+        EXPECT(ff_stream_push(s, x + pos, len, ref + rows_ref * nf, 1000, &k, NULL) == FF_OK, "ref");
+        rows_ref += k;
+        rows_got += offsets[1];
+        EXPECT(rows_got == (rows_ref >= min_window ? rows_ref : 0), "cmvn latency");
+        pos += len;
+    }
+    EXPECT(ff_pool_flush(p, h, got + rows_got * nf, 1000, &k) == FF_OK, "cmvn flush");
+    rows_got += k;
+    EXPECT(ff_stream_flush(s, ref + rows_ref * nf, 1000, &k) == FF_OK, "ref flush");
+    rows_ref += k;
+    EXPECT(rows_got == rows_ref, "cmvn rows %lld vs %lld", (long long)rows_got, (long long)rows_ref);
+    kaldi_sliding(ref, rows_ref, nf, window, min_window, norm_vars, want);
+    for (i = 0; i < rows_ref * nf; i++) bad += fabs(got[i] - want[i]) > 1e-4 * (1.0 + fabs(want[i]));
+    EXPECT(bad == 0, "cmvn (norm_vars=%d, %lld rows): %lld values differ from the definition", norm_vars,
+           (long long)rows_ref, (long long)bad);
+    ff_pool_free(p);
+    ff_stream_free(s);
+    ff_extractor_free(e);
+    free(x);
+    free(ref);
+    free(got);
+    free(want);
+}
+
 static void test_args(void)
 {
     ff_config c;
@@ -219,6 +303,9 @@ int main(void)
     c.hop_length = 97; c.deltas = 1;
     run_config(&c, "psf-like-odd", 300);
     test_args();
+    test_cmvn(0, 16000 * 3);
+    test_cmvn(1, 16000 * 3);
+    test_cmvn(1, 16000 / 10);  /* shorter than min_window rows */
     printf("test_pool: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
