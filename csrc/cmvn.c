@@ -25,6 +25,12 @@ ff_status ff_cmvn_init(ff_cmvn_state *c, int32_t dim, int32_t window, int32_t mi
     return FF_OK;
 }
 
+void ff_cmvn_set_global(ff_cmvn_state *c, int32_t global_frames, const double *global)
+{
+    c->global_frames = global_frames;
+    c->global = global;
+}
+
 void ff_cmvn_release(ff_cmvn_state *c)
 {
     free(c->ring);
@@ -47,7 +53,7 @@ int64_t ff_cmvn_bytes(const ff_cmvn_state *c)
 /* Rows ready among n_in received rows. */
 static int64_t ready(const ff_cmvn_state *c, int64_t n_in, int flushed)
 {
-    if (flushed) return n_in;
+    if (flushed || c->global_frames > 0) return n_in;
     return n_in >= c->min_window ? n_in : 0;
 }
 
@@ -64,8 +70,13 @@ static const float *row(const ff_cmvn_state *c, int64_t r)
 /* Kaldi's window of row t when n rows exist in all (n < 0: not known yet). */
 static void window_of(const ff_cmvn_state *c, int64_t t, int64_t n, int64_t *ws, int64_t *we)
 {
-    int64_t s = t - c->window, e = t + 1;
+    int64_t s = t - c->window + (c->global_frames > 0), e = t + 1;
     if (s < 0) s = 0;
+    if (c->global_frames > 0) {  /* online: the window ends at t */
+        *ws = s;
+        *we = e;
+        return;
+    }
     if (e < c->min_window) e = c->min_window;
     if (n >= 0 && e > n) {
         s -= e - n;
@@ -74,6 +85,36 @@ static void window_of(const ff_cmvn_state *c, int64_t t, int64_t n, int64_t *ws,
     }
     *ws = s;
     *we = e;
+}
+
+/* Online mode: the window's statistics smoothed with the global ones, then ApplyCmvn. */
+static void normalise_online(const ff_cmvn_state *c, int64_t t, float *out)
+{
+    const int32_t dim = c->dim;
+    const double *g = c->global;
+    double count = (double)(c->we - c->ws), scale = 0.0;
+    const float *x = row(c, t);
+    int32_t d;
+    if (count < c->window) {
+        double from_global = c->window - count;
+        if (from_global > c->global_frames) from_global = c->global_frames;
+        scale = from_global / g[dim];
+        count += scale * g[dim];
+    }
+    for (d = 0; d < dim; d++) {
+        const double sum = c->sum[d] + scale * g[d];
+        const double mean = sum / count;
+        double v;
+        if (c->norm_vars) {
+            double var = (c->sumsq[d] + scale * g[dim + 1 + d]) / count - mean * mean, inv;
+            if (var < 1.0e-20) var = 1.0e-20;
+            inv = 1.0 / sqrt(var);
+            v = (double)x[d] * inv + -mean * inv;
+        } else {
+            v = (double)x[d] - mean;
+        }
+        out[d] = (float)v;
+    }
 }
 
 static void normalise(const ff_cmvn_state *c, int64_t t, float *out)
@@ -104,7 +145,7 @@ static void add_row(ff_cmvn_state *c, int64_t r, double sign)
     for (d = 0; d < c->dim; d++) {
         const double v = (double)x[d];
         c->sum[d] += sign * v;
-        if (c->norm_vars) c->sumsq[d] += sign * (v * v);
+        if (c->norm_vars) c->sumsq[d] += sign * (v * v);  /* (online too) */
     }
 }
 
@@ -118,7 +159,10 @@ static void emit(ff_cmvn_state *c, int64_t upto, int64_t n_total, float *out, in
         /* The window only moves right: add the new rows, drop the old ones. */
         for (; c->we < we; c->we++) add_row(c, c->we, 1.0);
         for (; c->ws < ws; c->ws++) add_row(c, c->ws, -1.0);
-        normalise(c, t, out + (t - first) * c->dim);
+        if (c->global_frames > 0)
+            normalise_online(c, t, out + (t - first) * c->dim);
+        else
+            normalise(c, t, out + (t - first) * c->dim);
     }
     if (upto > c->n_out) c->n_out = upto;
 }

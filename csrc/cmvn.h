@@ -6,6 +6,13 @@
  * shorter), so they wait until min_window rows exist or the stream ends.
  *   out = x - sum / n;  with norm_vars: out *= (sumsq / n - sum^2 / n^2)^-0.5
  *   (variance floored at 1e-10; 0 when n == 1).
+ *
+ * Online mode (Kaldi online2 OnlineCmvn without speaker stats): row t is out
+ * at once, normalised with the statistics of rows [t - window + 1, t + 1)
+ * (clipped at 0); while they count n < window rows, min(window - n,
+ * global_frames) rows' worth of the global statistics are added (Kaldi's
+ * SmoothOnlineCmvnStats); then ApplyCmvn: out = x - mean, with norm_vars
+ * (x - mean) / std, variance floored at 1e-20.
  */
 #ifndef FF_CMVN_H
 #define FF_CMVN_H
@@ -13,6 +20,8 @@
 
 typedef struct {
     int32_t dim, window, min_window, norm_vars;
+    int32_t global_frames;  /* > 0: online mode with global statistics */
+    const double *global;   /* 2 x (dim + 1), Kaldi's layout (owned by the caller) */
     float *ring;           /* the last window + 2 rows received, row r at r % cap */
     int64_t cap;
     double *sum, *sumsq;   /* over rows [ws, we) */
@@ -22,6 +31,8 @@ typedef struct {
 
 ff_status ff_cmvn_init(ff_cmvn_state *c, int32_t dim, int32_t window, int32_t min_window,
                        int32_t norm_vars);
+/* Switch an initialised state to the online mode (global: 2 x (dim + 1), count > 0). */
+void ff_cmvn_set_global(ff_cmvn_state *c, int32_t global_frames, const double *global);
 void ff_cmvn_release(ff_cmvn_state *c);
 void ff_cmvn_reset(ff_cmvn_state *c);
 int64_t ff_cmvn_bytes(const ff_cmvn_state *c);

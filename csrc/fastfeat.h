@@ -255,6 +255,18 @@ ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows
  * Only while no stream is open (FF_E_STATE); 1 <= min_window <= window.
  */
 ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars);
+/*
+ * Online CMVN from global statistics instead (Kaldi online2 OnlineCmvn, no
+ * speaker stats): row t is out at once, normalised with the statistics of
+ * rows [t - window + 1, t] (clipped at 0) plus, while those are fewer than
+ * window rows, min(window - n, global_frames) rows' worth of stats (Kaldi's
+ * layout, 2 x (ff_num_features + 1): sums and count, sums of squares and 0;
+ * copied), then Kaldi's ApplyCmvn (variance floored at 1e-20).  Only while
+ * no stream is open.  FF_E_NONFINITE for NaN/Inf in stats, FF_E_ARG for a
+ * count < 1.
+ */
+ff_status ff_pool_set_online_cmvn(ff_pool *p, int32_t window, int32_t global_frames,
+                                  int32_t norm_vars, const double *stats);
 
 /* ---- WAV decoding (wav.c) -------------------------------------------------
  *

@@ -7,6 +7,7 @@
  * streams), then finish each stream (deltas, rows).  The streaming logic is
  * stream.c's; this file only keeps the slots.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ struct ff_pool {
     int64_t n_free, n_open;
     uint64_t gen;
     int32_t cmvn_window, cmvn_min_window, cmvn_norm_vars;  /* window 0: no CMVN */
+    int32_t cmvn_global_frames;  /* > 0: online CMVN with the global statistics */
+    double *cmvn_global;         /* 2 x (n_feat + 1) */
     float *rowbuf;     /* with CMVN: rows of one push (or flush) before CMVN */
     int64_t rowbuf_cap;  /* rows */
 };
@@ -62,6 +65,7 @@ void ff_pool_free(ff_pool *p)
         if (p->slots[i].open && p->cmvn_window) ff_cmvn_release(&p->slots[i].cm);
     }
     free(p->rowbuf);
+    free(p->cmvn_global);
     free(p->slots);
     free(p->free_list);
     free(p->scratch);
@@ -102,6 +106,8 @@ ff_status ff_pool_open(ff_pool *p, int64_t *handle)
             p->free_list[p->n_free++] = h;
             return st;
         }
+        if (p->cmvn_global_frames > 0)
+            ff_cmvn_set_global(&p->slots[h].cm, p->cmvn_global_frames, p->cmvn_global);
     }
     p->slots[h].open = 1;
     p->slots[h].mark = 0;
@@ -138,6 +144,28 @@ ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32
     p->cmvn_window = window;
     p->cmvn_min_window = min_window;
     p->cmvn_norm_vars = norm_vars != 0;
+    p->cmvn_global_frames = 0;
+    return FF_OK;
+}
+
+ff_status ff_pool_set_online_cmvn(ff_pool *p, int32_t window, int32_t global_frames,
+                                  int32_t norm_vars, const double *stats)
+{
+    const int64_t nf = p ? p->ext->n_feat : 0;
+    double *g;
+    int64_t i;
+    if (!p || window < 1 || global_frames < 1 || !stats || !(stats[nf] >= 1.0)) return FF_E_ARG;
+    for (i = 0; i < 2 * (nf + 1); i++)
+        if (!isfinite(stats[i])) return FF_E_NONFINITE;
+    if (p->n_open > 0) return FF_E_STATE;
+    g = realloc(p->cmvn_global, sizeof(double) * (size_t)(2 * (nf + 1)));
+    if (!g) return FF_E_NOMEM;
+    memcpy(g, stats, sizeof(double) * (size_t)(2 * (nf + 1)));
+    p->cmvn_global = g;
+    p->cmvn_window = window;
+    p->cmvn_min_window = 1;
+    p->cmvn_norm_vars = norm_vars != 0;
+    p->cmvn_global_frames = global_frames;
     return FF_OK;
 }
 

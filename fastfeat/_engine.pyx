@@ -89,6 +89,8 @@ cdef extern from "fastfeat.h" nogil:
                            int64_t *bad_stream, int64_t *bad_index)
     ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows, int64_t *n_out)
     ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars)
+    ff_status ff_pool_set_online_cmvn(ff_pool *p, int32_t window, int32_t global_frames,
+                                      int32_t norm_vars, const double *stats)
     ff_status ff_delta(const float *inp, int64_t rows, int64_t cols, int64_t in_stride,
                        int order, int width, float *out, int64_t out_stride, float *scratch)
     ctypedef struct ff_wav_info:
@@ -449,6 +451,13 @@ cdef class PoolState:
     def set_cmvn(self, int32_t window, int32_t min_window, bint norm_vars):
         """Sliding CMVN of the rows (window 0: off); returns status."""
         return ff_pool_set_cmvn(self.p, window, min_window, norm_vars)
+
+    def set_online_cmvn(self, int32_t window, int32_t global_frames, bint norm_vars,
+                        const double[:, ::1] stats):
+        """Online CMVN from global stats (2, n_features + 1); returns status."""
+        if stats.shape[0] != 2 or stats.shape[1] != self.n_features + 1:
+            return 3
+        return ff_pool_set_online_cmvn(self.p, window, global_frames, norm_vars, &stats[0, 0])
 
     def open(self):
         """Returns (status, handle)."""

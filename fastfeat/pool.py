@@ -52,6 +52,17 @@ class StreamPool:
     cmvn_norm_vars : bool, default False
         Also divide by the window's standard deviation (variance floored at
         1e-10; a window of one row gives 0).
+    cmvn_stats : np.ndarray [shape=(2, n_features + 1)], float64, optional
+        Online CMVN from global statistics instead (Kaldi online2
+        ``OnlineCmvn`` without speaker statistics): every row is out at once,
+        normalised with the statistics of its last ``cmvn_window`` rows
+        (default 600) plus, while it has fewer, ``min(cmvn_window - n,
+        cmvn_global_frames)`` rows' worth of these global statistics, in
+        Kaldi's layout (``CMVN(scope="global").fit(train).stats_``); then
+        Kaldi's ``ApplyCmvn`` (with ``cmvn_norm_vars``, variance floored at
+        1e-20).  The batch equivalent is ``CMVN(scope="online")``.
+    cmvn_global_frames : int, default 200
+        Kaldi's ``--global-frames``.
 
     Notes
     -----
@@ -83,7 +94,8 @@ class StreamPool:
 
     def __init__(self, config: Config | None = None, *, backend: str | None = None,
                  cmvn_window: int | None = None, cmvn_min_window: int = 100,
-                 cmvn_norm_vars: bool = False) -> None:
+                 cmvn_norm_vars: bool = False, cmvn_stats: np.ndarray | None = None,
+                 cmvn_global_frames: int = 200) -> None:
         if config is None:
             config = Config()
         if not isinstance(config, Config):
@@ -97,14 +109,22 @@ class StreamPool:
         self._config = config
         self._backend = _backend.resolve(backend)
         engine = _backend.engine_for(config, "numba" if self._backend == "numba" else "c")
-        if cmvn_window is not None:
-            check_cmvn_window(cmvn_window, cmvn_min_window, "cmvn_window", "cmvn_min_window")
-            if not isinstance(cmvn_norm_vars, (bool, np.bool_)):
-                raise TypeError(f"cmvn_norm_vars must be a bool, got {type(cmvn_norm_vars).__name__}")
-        self._state: Any = _LoopPool(config) if self._backend == "numba" else engine.pool()
-        if cmvn_window is not None:
-            self._state.set_cmvn(int(cmvn_window), int(cmvn_min_window), bool(cmvn_norm_vars))
         self._n_features = engine.n_features
+        if cmvn_stats is not None:
+            cmvn_window = 600 if cmvn_window is None else cmvn_window
+            cmvn_stats = check_cmvn_stats(cmvn_stats, self._n_features, "cmvn_stats")
+            check_cmvn_window(cmvn_window, cmvn_global_frames, "cmvn_window", "cmvn_global_frames", False)
+        elif cmvn_window is not None:
+            check_cmvn_window(cmvn_window, cmvn_min_window, "cmvn_window", "cmvn_min_window")
+        if not isinstance(cmvn_norm_vars, (bool, np.bool_)):
+            raise TypeError(f"cmvn_norm_vars must be a bool, got {type(cmvn_norm_vars).__name__}")
+        self._state: Any = _LoopPool(config) if self._backend == "numba" else engine.pool()
+        if cmvn_stats is not None:
+            status = self._state.set_online_cmvn(int(cmvn_window), int(cmvn_global_frames),
+                                                 bool(cmvn_norm_vars), cmvn_stats)
+            self._check(status, None)
+        elif cmvn_window is not None:
+            self._state.set_cmvn(int(cmvn_window), int(cmvn_min_window), bool(cmvn_norm_vars))
         self._lock = threading.Lock()
 
     @property
@@ -327,13 +347,26 @@ class StreamPool:
         self._check(status, hi)
 
 
-def check_cmvn_window(window: Any, min_window: Any, wname: str, mname: str) -> None:
+def check_cmvn_window(window: Any, min_window: Any, wname: str, mname: str, nested: bool = True) -> None:
     """Refuse CMVN window sizes Kaldi would refuse (ValueError naming the parameter)."""
     for name, v in ((wname, window), (mname, min_window)):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValueError(f"{name}={v!r} must be an int >= 1")
-    if min_window > window:
+    if nested and min_window > window:
         raise ValueError(f"{mname}={min_window} must be <= {wname}={window}")
+
+
+def check_cmvn_stats(stats: Any, dim: int, name: str) -> np.ndarray:
+    """Kaldi CMVN statistics (2, dim + 1) as a C-contiguous float64 array, or raise."""
+    a = np.ascontiguousarray(stats, dtype=np.float64)
+    if a.shape != (2, dim + 1):
+        raise ValueError(f"{name} has shape {a.shape}; {name} must be Kaldi CMVN statistics of shape "
+                         f"(2, {dim + 1}) for {dim} features (e.g. CMVN(scope='global').fit(X).stats_)")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} contains NaN or Inf")
+    if a[0, dim] < 1:
+        raise ValueError(f"{name} counts {a[0, dim]} frames (stats[0, -1]); at least 1 is needed")
+    return a
 
 
 def _int(v: Any, name: str) -> int:
@@ -371,6 +404,10 @@ class _LoopPool:
 
     def set_cmvn(self, window: int, min_window: int, norm_vars: bool) -> int:
         self._cmvn = (window, min_window, norm_vars)
+        return 0
+
+    def set_online_cmvn(self, window: int, global_frames: int, norm_vars: bool, stats: np.ndarray) -> int:
+        self._cmvn = (window, 1, norm_vars, global_frames, stats.copy())
         return 0
 
     def _rows(self, h: int, raw: int, flush: bool) -> int:
@@ -470,15 +507,17 @@ class _LoopPool:
 class _SlidingCmvn:
     """csrc/cmvn.c in Python, for the Numba pool: the same float64 steps."""
 
-    def __init__(self, dim: int, window: int, min_window: int, norm_vars: bool) -> None:
+    def __init__(self, dim: int, window: int, min_window: int, norm_vars: bool, global_frames: int = 0,
+                 stats: np.ndarray | None = None) -> None:
         self.dim, self.window, self.min_window, self.norm_vars = dim, window, min_window, norm_vars
+        self.global_frames, self.stats = global_frames, stats
         self.ring: dict[int, np.ndarray] = {}
         self.sum = np.zeros(dim)
         self.sumsq = np.zeros(dim)
         self.ws = self.we = self.n_in = self.n_out = 0
 
     def _ready(self, n_in: int, flushed: bool) -> int:
-        return n_in if flushed or n_in >= self.min_window else 0
+        return n_in if flushed or self.global_frames or n_in >= self.min_window else 0
 
     def rows_for(self, more: int, flushed: bool) -> int:
         return self._ready(self.n_in + more, flushed) - self.n_out
@@ -486,7 +525,9 @@ class _SlidingCmvn:
     def _emit(self, upto: int, n_total: int, out: list) -> None:
         for t in range(self.n_out, upto):
             s, e = max(t - self.window, 0), max(t + 1, self.min_window)
-            if n_total >= 0 and e > n_total:
+            if self.global_frames:
+                s, e = max(t - self.window + 1, 0), t + 1
+            elif n_total >= 0 and e > n_total:
                 s, e = max(s - (e - n_total), 0), n_total
             while self.we < e:
                 self._add(self.we, 1.0)
@@ -496,6 +537,9 @@ class _SlidingCmvn:
                 self.ring.pop(self.ws)
                 self.ws += 1
             n = float(self.we - self.ws)
+            if self.global_frames:
+                out.append(self._online(t, n))
+                continue
             v = self.ring[t] + (-1.0 / n) * self.sum
             if self.norm_vars:
                 if n == 1:
@@ -505,6 +549,19 @@ class _SlidingCmvn:
                     v = v * np.maximum(var, 1.0e-10) ** -0.5
             out.append(v.astype(np.float32))
         self.n_out = max(self.n_out, upto)
+
+    def _online(self, t: int, count: float) -> np.ndarray:
+        g, d = self.stats, self.dim
+        scale = 0.0
+        if count < self.window:
+            scale = min(self.window - count, self.global_frames) / g[0, d]
+            count += scale * g[0, d]
+        mean = (self.sum + scale * g[0, :d]) / count
+        if not self.norm_vars:
+            return (self.ring[t] - mean).astype(np.float32)
+        var = np.maximum((self.sumsq + scale * g[1, :d]) / count - mean * mean, 1.0e-20)
+        inv = 1.0 / np.sqrt(var)
+        return (self.ring[t] * inv + -mean * inv).astype(np.float32)
 
     def _add(self, r: int, sign: float) -> None:
         v = self.ring[r]

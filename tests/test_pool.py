@@ -386,3 +386,93 @@ def test_pool_cmvn_latency_and_errors():
         ff.StreamPool(cfg, cmvn_window=0)
     with pytest.raises(TypeError, match="cmvn_norm_vars must be a bool"):
         ff.StreamPool(cfg, cmvn_window=10, cmvn_min_window=5, cmvn_norm_vars="yes")
+
+
+# ---- online CMVN from global statistics (Kaldi online2 OnlineCmvn) ----------
+
+def _kaldi_online(x: np.ndarray, stats: np.ndarray, window: int, global_frames: int, norm_vars: bool):
+    """OnlineCmvn::GetFrame of Kaldi's online-feature.cc without speaker stats, per frame:
+    ComputeStatsForFrame (the last `window` frames), SmoothOnlineCmvnStats, ApplyCmvn."""
+    d = x.shape[1]
+    out = np.empty(x.shape)
+    for t in range(x.shape[0]):
+        w = x[max(0, t - window + 1):t + 1].astype(np.float64)
+        st_ = np.zeros((2, d + 1))
+        st_[0, :d], st_[1, :d], st_[0, d] = w.sum(0), (w * w).sum(0), len(w)
+        cur = st_[0, d]
+        if cur < window:
+            st_ += (min(window - cur, global_frames) / stats[0, d]) * stats
+        mean = st_[0, :d] / st_[0, d]
+        if norm_vars:
+            var = np.maximum(st_[1, :d] / st_[0, d] - mean ** 2, 1e-20)
+            out[t] = (x[t] - mean) / np.sqrt(var)
+        else:
+            out[t] = x[t] - mean
+    return out
+
+
+def test_online_cmvn_golden():
+    from fastfeat.sklearn import CMVN
+
+    x = np.arange(1, 5, dtype=np.float32)[:, None]  # 1..4; global mean 3 over 10 frames
+    stats = np.array([[30.0, 10.0], [100.0, 0.0]])
+    # t=0: 1 frame + 1 global frame: (1 + 3) / 2 = 2 -> -1; then windows of 2 frames -> +0.5
+    cm = CMVN(scope="online", window=2, global_frames=1)
+    cm.stats_, cm.n_features_in_ = stats, 1
+    assert cm.transform(x)[:, 0].tolist() == [-1.0, 0.5, 0.5, 0.5]
+    assert _kaldi_online(x, stats, 2, 1, False)[:, 0].tolist() == [-1.0, 0.5, 0.5, 0.5]
+    rng = np.random.default_rng(4)
+    train = [(rng.standard_normal((50, 4)) * [1, 3, 0.5, 2] + [1, -2, 0, 5]).astype(np.float32) for _ in range(3)]
+    for nv in (False, True):
+        for window, gf in ((600, 200), (20, 5), (3, 10)):
+            cm = CMVN(scope="online", window=window, global_frames=gf, norm_vars=nv).fit(train)
+            m = train[0][:37]
+            np.testing.assert_allclose(cm.transform(m), _kaldi_online(m, cm.stats_, window, gf, nv),
+                                       rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(name=st.sampled_from(["default", "default-deltas", "kaldi"]),
+       windows=st.sampled_from([(600, 200), (30, 10), (5, 50)]),
+       norm_vars=st.booleans(),
+       n=st.sampled_from([1000, 8000]),
+       cuts=st.lists(st.integers(0, 2000), min_size=1, max_size=15))
+def test_pool_online_cmvn_equals_batch(name, windows, norm_vars, n, cuts):
+    from fastfeat.sklearn import CMVN
+
+    cfg = PRESET_CONFIGS[name]
+    ext = ff.Extractor(cfg)
+    window, gf = windows
+    batch = CMVN(scope="online", window=window, global_frames=gf, norm_vars=norm_vars)
+    batch.fit([ext(_signal(16000, 100 + s)) for s in range(2)])
+    pool = ff.StreamPool(cfg, cmvn_window=window, cmvn_stats=batch.stats_, cmvn_global_frames=gf,
+                         cmvn_norm_vars=norm_vars)
+    ys = [_signal(n, s) for s in range(2)]
+    h = [pool.open() for _ in ys]
+    rows: list[list[np.ndarray]] = [[] for _ in h]
+    s_ = [ff.Stream(cfg) for _ in ys]
+    pos = 0
+    for c in cuts + [n]:
+        new = pool.push(h, [y[pos:pos + c] for y in ys])
+        for i, k in enumerate(new):
+            assert len(k) == len(s_[i].push(ys[i][pos:pos + c]))  # no extra latency
+            rows[i].append(k)
+        pos += c
+    for i, y in enumerate(ys):
+        got = np.concatenate(rows[i] + [pool.flush(h[i])])
+        np.testing.assert_allclose(got, batch.transform(ext(y)), rtol=1e-5, atol=1e-5)
+
+
+def test_online_cmvn_errors():
+    cfg = ff.Config()
+    with pytest.raises(ValueError, match="cmvn_stats has shape \\(2, 5\\); cmvn_stats must be Kaldi CMVN "
+                                         "statistics of shape \\(2, 14\\)"):
+        ff.StreamPool(cfg, cmvn_stats=np.ones((2, 5)))
+    with pytest.raises(ValueError, match="cmvn_stats counts 0.0 frames"):
+        ff.StreamPool(cfg, cmvn_stats=np.zeros((2, 14)))
+    bad = np.ones((2, 14))
+    bad[1, 3] = np.nan
+    with pytest.raises(ValueError, match="cmvn_stats contains NaN"):
+        ff.StreamPool(cfg, cmvn_stats=bad)
+    with pytest.raises(ValueError, match="cmvn_global_frames=0 must be an int >= 1"):
+        ff.StreamPool(cfg, cmvn_stats=np.ones((2, 14)), cmvn_global_frames=0)

@@ -187,8 +187,29 @@ static void kaldi_sliding(const float *x, int64_t rows, int32_t dim, int64_t win
     }
 }
 
-/* A pool with CMVN against the streams' rows put through kaldi_sliding. */
-static void test_cmvn(int norm_vars, int64_t n_samples)
+/* Kaldi's online2 OnlineCmvn (global stats g, no speaker stats) from its definition. */
+static void kaldi_online(const float *x, int64_t rows, int32_t dim, int64_t window, int64_t gframes,
+                         const double *g, int norm_vars, double *out)
+{
+    int64_t t, r;
+    int32_t d;
+    for (t = 0; t < rows; t++) {
+        const int64_t s = t - window + 1 > 0 ? t - window + 1 : 0;
+        double cnt = (double)(t + 1 - s), a = 0.0;
+        if (cnt < window) a = ((double)window - cnt < gframes ? (double)window - cnt : (double)gframes) / g[dim];
+        for (d = 0; d < dim; d++) {
+            double sum = a * g[d], sq = a * g[dim + 1 + d], n = cnt + a * g[dim], mean, var;
+            for (r = s; r <= t; r++) { sum += x[r * dim + d]; sq += (double)x[r * dim + d] * x[r * dim + d]; }
+            mean = sum / n;
+            var = sq / n - mean * mean;
+            out[t * dim + d] = norm_vars ? (x[t * dim + d] - mean) / sqrt(var < 1e-20 ? 1e-20 : var)
+                                         : x[t * dim + d] - mean;
+        }
+    }
+}
+
+/* A pool with CMVN against the streams' rows put through kaldi_sliding or kaldi_online. */
+static void test_cmvn(int norm_vars, int64_t n_samples, int online)
 {
     ff_config c;
     ff_extractor *e = NULL;
@@ -206,7 +227,18 @@ static void test_cmvn(int norm_vars, int64_t n_samples)
     EXPECT(ff_extractor_new(&c, &e) == FF_OK && ff_pool_new(e, &p) == FF_OK && ff_stream_new(e, &s) == FF_OK,
            "new");
     EXPECT(ff_pool_set_cmvn(p, 40, 41, 0) == FF_E_ARG, "min_window > window");
-    EXPECT(ff_pool_set_cmvn(p, (int32_t)window, (int32_t)min_window, norm_vars) == FF_OK, "set_cmvn");
+    double *g = calloc((size_t)(2 * (nf + 1)), sizeof(double));
+    for (i = 0; i < nf; i++) { g[i] = 3.0 * (double)i; g[nf + 1 + i] = 9.0 * (double)(i * i) + 40.0; }
+    g[nf] = 4.0;
+    if (online) {
+        g[0] = NAN;
+        EXPECT(ff_pool_set_online_cmvn(p, 40, 15, norm_vars, g) == FF_E_NONFINITE, "NaN stats");
+        g[0] = 0.0;
+        EXPECT(ff_pool_set_online_cmvn(p, (int32_t)window, (int32_t)min_window, norm_vars, g) == FF_OK,
+               "set_online_cmvn");
+    } else {
+        EXPECT(ff_pool_set_cmvn(p, (int32_t)window, (int32_t)min_window, norm_vars) == FF_OK, "set_cmvn");
+    }
     EXPECT(ff_pool_open(p, &h) == FF_OK, "open");
     EXPECT(ff_pool_set_cmvn(p, 10, 5, 0) == FF_E_STATE, "set_cmvn with open streams");
     ref = malloc(sizeof(float) * (size_t)(n_samples / 160 + 8) * (size_t)nf);
@@ -225,7 +257,7 @@ static void test_cmvn(int norm_vars, int64_t n_samples)
         EXPECT(ff_stream_push(s, x + pos, len, ref + rows_ref * nf, 1000, &k, NULL) == FF_OK, "ref");
         rows_ref += k;
         rows_got += offsets[1];
-        EXPECT(rows_got == (rows_ref >= min_window ? rows_ref : 0), "cmvn latency");
+        EXPECT(rows_got == (online || rows_ref >= min_window ? rows_ref : 0), "cmvn latency");
         pos += len;
     }
     EXPECT(ff_pool_flush(p, h, got + rows_got * nf, 1000, &k) == FF_OK, "cmvn flush");
@@ -233,10 +265,13 @@ static void test_cmvn(int norm_vars, int64_t n_samples)
     EXPECT(ff_stream_flush(s, ref + rows_ref * nf, 1000, &k) == FF_OK, "ref flush");
     rows_ref += k;
     EXPECT(rows_got == rows_ref, "cmvn rows %lld vs %lld", (long long)rows_got, (long long)rows_ref);
-    kaldi_sliding(ref, rows_ref, nf, window, min_window, norm_vars, want);
+    if (online)
+        kaldi_online(ref, rows_ref, nf, window, min_window, g, norm_vars, want);
+    else
+        kaldi_sliding(ref, rows_ref, nf, window, min_window, norm_vars, want);
     for (i = 0; i < rows_ref * nf; i++) bad += fabs(got[i] - want[i]) > 1e-4 * (1.0 + fabs(want[i]));
-    EXPECT(bad == 0, "cmvn (norm_vars=%d, %lld rows): %lld values differ from the definition", norm_vars,
-           (long long)rows_ref, (long long)bad);
+    EXPECT(bad == 0, "cmvn (online=%d, norm_vars=%d, %lld rows): %lld values differ from the definition",
+           online, norm_vars, (long long)rows_ref, (long long)bad);
     ff_pool_free(p);
     ff_stream_free(s);
     ff_extractor_free(e);
@@ -244,6 +279,7 @@ static void test_cmvn(int norm_vars, int64_t n_samples)
     free(ref);
     free(got);
     free(want);
+    free(g);
 }
 
 static void test_args(void)
@@ -303,9 +339,11 @@ int main(void)
     c.hop_length = 97; c.deltas = 1;
     run_config(&c, "psf-like-odd", 300);
     test_args();
-    test_cmvn(0, 16000 * 3);
-    test_cmvn(1, 16000 * 3);
-    test_cmvn(1, 16000 / 10);  /* shorter than min_window rows */
+    test_cmvn(0, 16000 * 3, 0);
+    test_cmvn(1, 16000 * 3, 0);
+    test_cmvn(1, 16000 / 10, 0);  /* shorter than min_window rows */
+    test_cmvn(0, 16000 * 3, 1);
+    test_cmvn(1, 16000 * 3, 1);
     printf("test_pool: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
