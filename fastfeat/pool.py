@@ -246,18 +246,18 @@ class StreamPool:
         if (out is None) != (offsets is None):
             raise TypeError("out and offsets go together: pass both (or neither)")
         with self._lock:
-            keep = self._set(h, chunks)
+            keep = self._set(h, chunks)  # the arrays the engine points into, alive until the push
             if out is None:
                 status, total, bad = self._state.pending_rows(h)
                 if status != 0:
-                    self._raise(status, bad, -1, h, keep)
+                    self._raise(status, bad, -1, h)
                 buf = np.empty((total, self._n_features), np.float32)
                 offs = np.empty(n + 1, np.int64)
             else:
                 buf, offs = self._check_out(out, offsets, n)
             status, bad, bad_index = self._state.push(h, buf, offs)
             if status != 0:
-                self._raise(status, bad, bad_index, h, keep, buf, offs)
+                self._raise(status, bad, bad_index, h, buf, offs)
         if out is not None:
             return buf[: offs[n]]
         o = offs.tolist()
@@ -275,7 +275,7 @@ class StreamPool:
         with self._lock:
             status, total, bad = self._state.rows_for(h, m)
         if status != 0:
-            self._raise(status, bad, -1, h, None)
+            self._raise(status, bad, -1, h)
         return int(total)
 
     def _set(self, h: np.ndarray, chunks: Any) -> Any:
@@ -289,7 +289,7 @@ class StreamPool:
             if chunks.dtype == np.float64:
                 chunks = chunks.astype(np.float32)
             elif chunks.dtype != np.float32:
-                _backend.check_signal(chunks[0], self._config, None, "chunks", allow_empty=True)
+                _backend.check_signal(np.empty(0, chunks.dtype), self._config, None, "chunks", allow_empty=True)
             if chunks.shape[1] > 1 and chunks.strides[1] != chunks.itemsize:
                 raise ValueError(f"the rows of chunks are not contiguous (strides {chunks.strides}); "
                                  "pass np.ascontiguousarray(chunks)")
@@ -324,7 +324,7 @@ class StreamPool:
             raise ValueError(f"offsets has shape {offsets.shape}; offsets must be writeable with >= {n + 1} entries")
         return out, offsets
 
-    def _raise(self, status: int, i: int, j: int, h: np.ndarray, chunks: Any,
+    def _raise(self, status: int, i: int, j: int, h: np.ndarray,
                out: np.ndarray | None = None, offs: np.ndarray | None = None) -> None:
         hi = int(h[i]) if i >= 0 else -1
         if status == _HANDLE:

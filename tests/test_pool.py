@@ -176,6 +176,8 @@ def test_errors_name_the_handle_and_change_nothing():
     with pytest.raises(TypeError, match="chunks\\[0\\] \\(handle 0\\) must be float32 or float64|"
                                         "chunks\\[0\\] \\(handle 0\\) has dtype"):
         pool.push([a, b], [x.astype(np.complex64), x])
+    with pytest.raises(TypeError, match="chunks has integer dtype int16"):
+        pool.push([a, b], np.zeros((2, 10), np.int16))
     with pytest.raises(ValueError, match="chunks\\[1\\] \\(handle 1\\) must be 1-D"):
         pool.push([a, b], [x, np.zeros((2, 5), np.float32)])
     with pytest.raises(TypeError, match="handles must be a 1-D sequence of int"):
