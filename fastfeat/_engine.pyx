@@ -489,7 +489,7 @@ cdef class PoolState:
         """Row i of chunks (each row contiguous) is the chunk of the i-th handle of the next push."""
         cdef Py_ssize_t i, n = chunks.shape[0]
         cdef int64_t m = chunks.shape[1]
-        if m > 1 and chunks.strides[1] != sizeof(float):
+        if n > 0 and m > 1 and chunks.strides[1] != sizeof(float):
             raise ValueError("the rows of chunks must be contiguous")
         self._room(n if n > 0 else 1)
         for i in range(n):

@@ -290,7 +290,7 @@ class StreamPool:
                 chunks = chunks.astype(np.float32)
             elif chunks.dtype != np.float32:
                 _backend.check_signal(np.empty(0, chunks.dtype), self._config, None, "chunks", allow_empty=True)
-            if chunks.shape[1] > 1 and chunks.strides[1] != chunks.itemsize:
+            if chunks.shape[0] > 0 and chunks.shape[1] > 1 and chunks.strides[1] != chunks.itemsize:
                 raise ValueError(f"the rows of chunks are not contiguous (strides {chunks.strides}); "
                                  "pass np.ascontiguousarray(chunks)")
             self._state.set_2d(chunks)

@@ -237,6 +237,8 @@ def test_forms_agree_and_accept_float64_and_strided_rows():
         for a, b in zip(outs[0], other):
             np.testing.assert_array_equal(a, b)
     assert pool.nbytes > 0 and len(pool) == 5
+    assert pool.push([], np.empty((0, 320), np.float32)) == [] and pool.push([], []) == []
+    assert pool.rows_for([], 320) == 0
 
 
 def _run_pool(cfg: ff.Config, y: np.ndarray, chunk: int) -> list[np.ndarray]:
