@@ -16,6 +16,7 @@ const char *ff_strerror(ff_status s)
     case FF_E_BUFFER: return "output buffer too small";
     case FF_E_STATE: return "call not valid in the current state";
     case FF_E_FORMAT: return "not a plain PCM or float WAV file";
+    case FF_E_HANDLE: return "no open stream of the pool has this handle";
     }
     return "unknown status";
 }

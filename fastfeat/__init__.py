@@ -12,10 +12,11 @@ from .errors import ParameterError
 from .io import load
 from .features import Extractor, delta, logmel, mfcc, power_spectrum
 from .stream import Stream
+from .pool import StreamPool
 
 __all__ = [
-    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features", "backend",
-    "ParameterError",
+    "Config", "Extractor", "Stream", "StreamPool", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
+    "backend", "ParameterError",
 ]
 __version__ = "0.1.0"
 
