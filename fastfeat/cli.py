@@ -2,7 +2,8 @@
 
     fastfeat demo [--preset NAME] [--deltas N] [--files F ...]
     fastfeat extract INPUT... -o OUT [--format F] [--preset NAME] [--config FILE]
-                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--dask local[:N]|ADDRESS]
+                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--compress]
+                     [--dask local[:N]|ADDRESS]
 
 ``demo`` extracts features from the bundled speech clips (or the given
 files) in batch and in 10 ms streaming chunks, checks that both agree, and
@@ -160,7 +161,8 @@ def _extract(args: argparse.Namespace) -> int:
         raise ValueError("no INPUT given: name files, directories, globs or a manifest (or use --samples)")
     config = build_config(args.preset, args.config, args.set or ())
     summary = extract(inputs, args.out, config=config, format=args.format, jobs=args.jobs,
-                      resume=args.resume, dask=args.dask, progress=not args.quiet)
+                      resume=args.resume, dask=args.dask, progress=not args.quiet,
+                      compress=args.compress)
     print(f"fastfeat extract: {summary.line()}")
     print(f"features: {summary.out}")
     return 1 if summary.failed else 0
@@ -200,6 +202,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext.add_argument("--jobs", type=_positive_int, default=None,
                      help="worker threads (default: all cores)")
     ext.add_argument("--resume", action="store_true", help="finish an interrupted job in OUT")
+    ext.add_argument("--compress", action="store_true",
+                     help="lossy, smaller storage: Kaldi compressed matrices for ark (as copy-feats "
+                          "--compress=true), float16 for npy and HDF5")
     ext.add_argument("--dask", metavar="local[:N]|ADDRESS",
                      help="run on dask.distributed: a LocalCluster of N processes or a scheduler address")
     ext.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -52,6 +52,8 @@ import numpy as np
 from .config import Config
 from .features import Extractor
 from .io import AudioReader, Resampler, downmix, open_audio, resample
+from .kaldi_matrix import compress as _kaldi_compress
+from .kaldi_matrix import read_matrix
 from .stream import Stream
 
 __all__ = ["Utterance", "Summary", "FORMATS", "AUDIO_EXTENSIONS", "collect_inputs", "extract", "read_features"]
@@ -66,6 +68,16 @@ BATCH_FILES = 32  # files per GIL-free read + decode + extract call of the C eng
 BYTES_PER_PART = 256 << 20
 _JOURNAL, _META, _ERRORS = "journal.jsonl", "fastfeat.json", "errors.tsv"
 _NPY_HEADER = 128  # bytes reserved for an .npy header (the shape is written at the end)
+_HALF_MAX = float(np.finfo(np.float16).max)
+
+
+def _half(feats: np.ndarray) -> np.ndarray:
+    """``feats`` as float16 (what ``compress=True`` stores in npy and HDF5), refusing overflow."""
+    peak = float(np.abs(feats).max()) if feats.size else 0.0
+    if peak > _HALF_MAX:
+        raise ValueError(f"a feature value of magnitude {peak:.4g} exceeds the float16 range (65504) of "
+                         "compress=True (--compress); use a log config or store float32")
+    return feats.astype(np.float16)
 
 
 @dataclass(frozen=True)
@@ -203,11 +215,11 @@ class _Part:
         """Why this format cannot store an utterance of this id (None: it can)."""
         return None
 
-    def __init__(self, root: str, name: str, config: Config, n_features: int) -> None:
+    def __init__(self, root: str, name: str, config: Config, n_features: int, compress: bool = False) -> None:
         self.name = name + self.suffix
         self.path = os.path.join(root, self.name)
         self.tmp = self.path + ".tmp"
-        self.config, self.n_features = config, n_features
+        self.config, self.n_features, self.compress = config, n_features, compress
         self.count = 0  # utterances completed
         self.rows = 0  # rows of the current utterance
 
@@ -267,7 +279,7 @@ class _Part:
 
 
 class _NpyPart(_Part):
-    """One float32 (rows, n_features) .npy matrix; an utterance is a row range."""
+    """One float32 (float16 when compressed) (rows, n_features) .npy matrix; an utterance is a row range."""
 
     suffix = ".npy"
 
@@ -276,11 +288,14 @@ class _NpyPart(_Part):
         self._f = open(self.tmp, "wb")
         self._f.write(bytes(_NPY_HEADER))
         self._total = 0
+        self._store = _half if self.compress else np.asarray
 
     def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
         self._start, self.rows = self._total, 0
 
     def add_many(self, utts: list[Utterance], feats: np.ndarray, rows: list[int]) -> list[Any]:
+        if self.compress:  # an utterance out of float16 range fails alone
+            return super().add_many(utts, feats, rows)
         self._f.write(memoryview(feats).cast("B"))  # one write for the whole batch
         locs = []
         for n in rows:
@@ -290,7 +305,7 @@ class _NpyPart(_Part):
         return locs
 
     def append(self, rows: np.ndarray) -> None:
-        self._f.write(memoryview(rows).cast("B"))
+        self._f.write(memoryview(self._store(rows)).cast("B"))
         self.rows += rows.shape[0]
         self._total += rows.shape[0]
 
@@ -300,13 +315,14 @@ class _NpyPart(_Part):
 
     def discard(self) -> None:
         self._total = self._start
-        self._f.seek(_NPY_HEADER + 4 * self.n_features * self._total)
+        self._f.seek(_NPY_HEADER + (2 if self.compress else 4) * self.n_features * self._total)
         self._f.truncate()
 
     def _close(self) -> None:
         if self._f.closed:
             return
-        text = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (self._total, self.n_features)
+        text = "{'descr': '%s', 'fortran_order': False, 'shape': (%d, %d), }" % (
+            "<f2" if self.compress else "<f4", self._total, self.n_features)
         self._f.seek(0)
         self._f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", _NPY_HEADER - 10)
                       + text.ljust(_NPY_HEADER - 11).encode("latin1") + b"\n")
@@ -373,6 +389,34 @@ class _ArkPart(_Part):
         self._f.close()
 
 
+class _CompressedArkPart(_ArkPart):
+    """A Kaldi archive of compressed matrices (``CM``/``CM2``, as ``copy-feats --compress=true``).
+
+    The percentiles need the whole matrix, so an utterance's rows are held
+    in memory until its end.
+    """
+
+    add_many = _Part.add_many  # each utterance compressed on its own
+
+    def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
+        self._key, self._blocks, self.rows = utt.id.encode("utf-8") + b" ", [], 0
+
+    def append(self, rows: np.ndarray) -> None:
+        self._blocks.append(rows)
+        self.rows += rows.shape[0]
+
+    def end(self) -> Any:
+        data = _kaldi_compress(np.concatenate(self._blocks))
+        loc = self._f.tell() + len(self._key)
+        self._f.write(self._key + data)
+        self._blocks = []
+        self.count += 1
+        return loc
+
+    def discard(self) -> None:
+        self._blocks = []
+
+
 def _h5py() -> Any:
     try:
         import h5py
@@ -402,7 +446,7 @@ class _H5Part(_Part):
         _config_attrs(self._f.attrs, self.config)
 
     def add(self, utt: Utterance, feats: np.ndarray) -> Any:
-        self._ds = self._f.create_dataset(utt.id, data=feats)
+        self._ds = self._f.create_dataset(utt.id, data=_half(feats) if self.compress else feats)
         self._label(utt)
         self.count += 1
         return utt.id
@@ -414,7 +458,8 @@ class _H5Part(_Part):
 
     def begin(self, utt: Utterance, rows_hint: int | None = None) -> None:
         self._id, self.rows = None, 0
-        self._ds = self._f.create_dataset(utt.id, shape=(0, self.n_features), dtype=np.float32,
+        self._ds = self._f.create_dataset(utt.id, shape=(0, self.n_features),
+                                          dtype=np.float16 if self.compress else np.float32,
                                           maxshape=(None, self.n_features),
                                           chunks=(self.CHUNK_ROWS, self.n_features))
         self._id = utt.id
@@ -422,7 +467,7 @@ class _H5Part(_Part):
 
     def append(self, rows: np.ndarray) -> None:
         self._ds.resize(self.rows + rows.shape[0], axis=0)
-        self._ds[self.rows:] = rows
+        self._ds[self.rows:] = _half(rows) if self.compress else rows
         self.rows += rows.shape[0]
 
     def end(self) -> Any:
@@ -441,6 +486,11 @@ class _H5Part(_Part):
 _PARTS: dict[str, type[_Part]] = {"npy": _NpyPart, "hdf5": _H5Part, "ark": _ArkPart}
 
 
+def _new_part(task: "_Task", n_features: int) -> _Part:
+    kind = _CompressedArkPart if task.compress and task.format == "ark" else _PARTS[task.format]
+    return kind(task.root, task.part, task.config, n_features, task.compress)
+
+
 # --------------------------------------------------------------------------
 # one task: a list of files -> one part
 # --------------------------------------------------------------------------
@@ -453,6 +503,7 @@ class _Task:
     part: str
     items: list[Utterance]
     block_frames: int = BLOCK_FRAMES
+    compress: bool = False
 
 
 @dataclass
@@ -568,7 +619,7 @@ def _run_task(task: _Task, progress: Callable[[int, float], None] | None = None,
     ext = _extractor(task.config)
     fast = getattr(ext._engine, "extract_wav_files", None)
     rate = task.config.sample_rate
-    part = _PARTS[task.format](task.root, task.part, task.config, ext.n_features)
+    part = _new_part(task, ext.n_features)
     try:
         for start in range(0, len(task.items), BATCH_FILES):
             if stop is not None and stop.is_set():
@@ -648,7 +699,7 @@ def _read_journal(root: str) -> list[dict]:
 
 
 class _Store:
-    def __init__(self, out: str, fmt: str | None, config: Config, resume: bool) -> None:
+    def __init__(self, out: str, fmt: str | None, config: Config, resume: bool, compress: bool = False) -> None:
         out = os.fspath(out)
         if fmt is not None and fmt not in FORMATS:
             raise ValueError(f"format={fmt!r} is not valid; format must be one of {', '.join(FORMATS)}")
@@ -662,6 +713,9 @@ class _Store:
                                  "(--resume) to finish that job, or choose another output")
             if meta["format"] != self.format:
                 raise ValueError(f"resume: format={fmt!r} but out={out!r} holds format {meta['format']!r}")
+            if meta.get("compress", False) != compress:
+                raise ValueError(f"resume: compress={compress} but out={out!r} was started with "
+                                 f"compress={meta.get('compress', False)}; use the same --compress")
             if meta["config"] != config.to_dict():
                 changed = sorted(k for k, v in config.to_dict().items() if meta["config"].get(k) != v)
                 raise ValueError(f"resume: the config differs from the one out={out!r} was started with "
@@ -675,7 +729,8 @@ class _Store:
             if self.format == "hdf5":
                 _h5py()
             os.makedirs(self.root, exist_ok=True)
-            _replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict()}))
+            _replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict(),
+                                                                     "compress": compress}))
         self.config = config
         self.records = _read_journal(self.root)
         self._journal = open(os.path.join(self.root, _JOURNAL), "ab")
@@ -828,7 +883,7 @@ class _Progress:
 
 
 def _plan(items: list[Utterance], root: str, fmt: str, config: Config, workers: int,
-          block_frames: int) -> Iterator[_Task]:
+          block_frames: int, compress: bool = False) -> Iterator[_Task]:
     """Consecutive items grouped so that every worker gets several tasks.
 
     A generator: the first tasks start while later ones are still planned
@@ -846,11 +901,11 @@ def _plan(items: list[Utterance], root: str, fmt: str, config: Config, workers: 
             pass
         group.append(utt)
         if len(group) >= per or size >= BYTES_PER_PART:
-            yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames)
+            yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames, compress)
             count += 1
             group, size = [], 0
     if group:
-        yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames)
+        yield _Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames, compress)
 
 
 def _local(tasks: Iterable[_Task], jobs: int, progress: _Progress) -> Iterator[_Result]:
@@ -916,7 +971,7 @@ def _distributed(tasks: Iterable[_Task], client: Any, progress: _Progress) -> It
 def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathLike, *,
             config: Config | None = None, format: str | None = None, jobs: int | None = None,
             resume: bool = False, dask: Any = None, progress: bool = False,
-            block_frames: int = BLOCK_FRAMES) -> Summary:
+            block_frames: int = BLOCK_FRAMES, compress: bool = False) -> Summary:
     """Extract features of many audio files into ``out``; what ``fastfeat extract`` runs.
 
     Parameters
@@ -949,6 +1004,11 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         Show a progress bar (tqdm if installed) on stderr.
     block_frames : int, default 2**20
         Files with more frames are read and extracted in blocks this long.
+    compress : bool, default False
+        Store lossy, smaller features: Kaldi compressed matrices in ark
+        (``copy-feats --compress=true``, about 1 byte per value), float16 in
+        npy and HDF5.  ``read_features`` gives float32 all the same; the
+        error against float32 is measured in docs/corpus.md.
 
     Returns
     -------
@@ -990,7 +1050,9 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
     items += collect_inputs(u for u in given if not isinstance(u, Utterance))
     client, close_client = _dask_client(dask) if dask is not None else (None, lambda: None)
     try:
-        store = _Store(os.fspath(out), format, config, resume)
+        if not isinstance(compress, bool):
+            raise TypeError(f"compress must be True or False, got {type(compress).__name__}")
+        store = _Store(os.fspath(out), format, config, resume, compress)
         t0 = time.perf_counter()
         summary = Summary(out=store.entry)
         done = {r["id"] for r in store.records}
@@ -1007,7 +1069,7 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
                 todo.append(utt)
             seen.add(utt.id)
         workers = len(client.scheduler_info()["workers"]) if client is not None else jobs
-        tasks = _plan(todo, store.root, store.format, config, max(workers, 1), block_frames)
+        tasks = _plan(todo, store.root, store.format, config, max(workers, 1), block_frames, compress)
         bar = _Progress(len(todo), progress)
         try:
             results = _distributed(tasks, client, bar) if client is not None else _local(tasks, jobs, bar)
@@ -1033,15 +1095,6 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
 # --------------------------------------------------------------------------
 # reading back
 # --------------------------------------------------------------------------
-
-def _read_ark_matrix(f: Any, offset: int) -> np.ndarray:
-    f.seek(offset)
-    head = f.read(15)
-    if head[:6] != b"\0BFM \x04" or head[10:11] != b"\x04":
-        raise ValueError(f"{f.name}: no binary float matrix at offset {offset}")
-    rows, cols = struct.unpack("<i", head[6:10])[0], struct.unpack("<i", head[11:15])[0]
-    return np.fromfile(f, dtype="<f4", count=rows * cols).reshape(rows, cols)
-
 
 def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tuple]:
     """Iterate the utterances of an ``extract`` output, in any format.
@@ -1093,11 +1146,12 @@ def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tup
                           else _h5py().File(path, "r") if fmt == "hdf5" else open(path, "rb")}
             src = opened[r["part"]]
             if fmt == "npy":
-                feats = np.array(src[r["loc"][0]:r["loc"][1]])
+                feats = np.array(src[r["loc"][0]:r["loc"][1]], dtype=np.float32)
             elif fmt == "hdf5":
-                feats = src[r["loc"]][()]
+                feats = src[r["loc"]][()].astype(np.float32, copy=False)
             else:
-                feats = _read_ark_matrix(src, r["loc"])
+                src.seek(r["loc"])
+                feats = read_matrix(src)
             if meta:
                 yield r["id"], feats, {k: r[k] for k in ("path", "seconds", "label", "speaker") if k in r}
             else:
