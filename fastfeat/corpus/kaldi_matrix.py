@@ -45,7 +45,7 @@ def float_matrix(feats: np.ndarray) -> bytes:
     Examples
     --------
     >>> import numpy as np
-    >>> from fastfeat.kaldi_matrix import float_matrix
+    >>> from fastfeat.corpus.kaldi_matrix import float_matrix
     >>> float_matrix(np.zeros((2, 3), np.float32))[:5]
     b'\\x00BFM '
     """
@@ -59,7 +59,7 @@ def double_matrix(values: np.ndarray) -> bytes:
     Examples
     --------
     >>> import numpy as np
-    >>> from fastfeat.kaldi_matrix import double_matrix
+    >>> from fastfeat.corpus.kaldi_matrix import double_matrix
     >>> len(double_matrix(np.zeros((2, 14))))
     239
     """
@@ -124,7 +124,7 @@ def compress(feats: np.ndarray) -> bytes:
     Examples
     --------
     >>> import numpy as np
-    >>> from fastfeat.kaldi_matrix import compress, decompress
+    >>> from fastfeat.corpus.kaldi_matrix import compress, decompress
     >>> x = np.random.default_rng(0).standard_normal((100, 13)).astype(np.float32)
     >>> data = compress(x)
     >>> (data[:5], len(data) - 5 - 16)   # header, then 13 * (8 + 100) bytes
@@ -179,7 +179,7 @@ def read_matrix(f: BinaryIO) -> np.ndarray:
     --------
     >>> import io
     >>> import numpy as np
-    >>> from fastfeat.kaldi_matrix import float_matrix, read_matrix
+    >>> from fastfeat.corpus.kaldi_matrix import float_matrix, read_matrix
     >>> read_matrix(io.BytesIO(float_matrix(np.eye(2, dtype=np.float32)))).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
@@ -213,7 +213,7 @@ def decompress(data: bytes) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np
-    >>> from fastfeat.kaldi_matrix import compress, decompress
+    >>> from fastfeat.corpus.kaldi_matrix import compress, decompress
     >>> decompress(compress(np.ones((3, 2), np.float32))).tolist()
     [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
