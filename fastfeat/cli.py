@@ -2,7 +2,7 @@
 
     fastfeat demo [--preset NAME] [--deltas N] [--files F ...]
     fastfeat extract INPUT... -o OUT [--format F] [--preset NAME] [--config FILE]
-                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--compress]
+                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--compress] [--allow-pipes]
                      [--dask local[:N]|ADDRESS]
 
 ``demo`` extracts features from the bundled speech clips (or the given
@@ -162,7 +162,7 @@ def _extract(args: argparse.Namespace) -> int:
     config = build_config(args.preset, args.config, args.set or ())
     summary = extract(inputs, args.out, config=config, format=args.format, jobs=args.jobs,
                       resume=args.resume, dask=args.dask, progress=not args.quiet,
-                      compress=args.compress)
+                      compress=args.compress, allow_pipes=args.allow_pipes)
     print(f"fastfeat extract: {summary.line()}")
     print(f"features: {summary.out}")
     return 1 if summary.failed else 0
@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext = sub.add_parser(
         "extract", help="extract features of many audio files to disk (resumable, parallel)",
         description="Extract features of a corpus: directories (recursive), globs, audio files or a "
-                    "CSV/TSV manifest (columns path, optional id, label, speaker).  Exit code 0: all "
+                    "CSV/TSV manifest (columns path, optional id, label, speaker), or Kaldi data directories "
+                    "(wav.scp, optional segments and utt2spk).  Exit code 0: all "
                     "written; 1: some files failed (see the errors report); 2: usage error.")
     ext.add_argument("inputs", nargs="*", metavar="INPUT", help="audio files, directories, globs, manifests")
     ext.add_argument("-o", "--out", required=True,
@@ -202,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext.add_argument("--jobs", type=_positive_int, default=None,
                      help="worker threads (default: all cores)")
     ext.add_argument("--resume", action="store_true", help="finish an interrupted job in OUT")
+    ext.add_argument("--allow-pipes", action="store_true",
+                     help="run the shell commands of 'cmd |' entries in a Kaldi wav.scp")
     ext.add_argument("--compress", action="store_true",
                      help="lossy, smaller storage: Kaldi compressed matrices for ark (as copy-feats "
                           "--compress=true), float16 for npy and HDF5")

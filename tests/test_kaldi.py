@@ -126,3 +126,112 @@ def test_float16_overflow_is_reported_per_file(tmp_path):
     s = extract([tmp_path / "loud.wav", tmp_path / "quiet.wav"], tmp_path / "out", config=cfg, compress=True, jobs=1)
     assert s.files == 1 and len(s.errors) == 1 and "float16 range" in s.errors[0][1]
     assert [uid for uid, _ in read_features(tmp_path / "out")] == ["quiet"]
+
+
+# ---------------------------------------------------------------- Kaldi data directories
+
+def _data_dir(tmp_path, pipe=False):
+    """Two recordings, five segments, two speakers; optionally one pipe entry."""
+    rng = np.random.default_rng(5)
+    audio = tmp_path / "audio"
+    audio.mkdir()
+    signals = {"recA": (rng.standard_normal(48000) * 0.1).astype(np.float32),
+               "recB": (rng.standard_normal(16000) * 0.1).astype(np.float32)}
+    sf.write(audio / "a.wav", signals["recA"], 16000, subtype="FLOAT")
+    sf.write(audio / "b.wav", signals["recB"], 16000, subtype="FLOAT")
+    d = tmp_path / "data"
+    d.mkdir()
+    b_entry = f"cat {audio / 'b.wav'} |" if pipe else str(audio / "b.wav")
+    (d / "wav.scp").write_text(f"recA {audio / 'a.wav'}\nrecB {b_entry}\n")
+    segs = {"s1-recA-000": ("recA", 0.0, 1.0), "s1-recA-001": ("recA", 1.0, 2.25), "s2-recA-002": ("recA", 2.25, -1),
+            "s2-recB-000": ("recB", 0.1, 0.6), "s1-recB-001": ("recB", 0.5, 5.0)}  # end past the file: clipped
+    (d / "segments").write_text("".join(f"{u} {r} {a} {b}\n" for u, (r, a, b) in sorted(segs.items())))
+    (d / "utt2spk").write_text("".join(f"{u} {u[:2]}\n" for u in sorted(segs)))
+    ext = ff.Extractor(ff.Config())
+    refs = {}
+    for u, (r, a, b) in segs.items():
+        y = signals[r]
+        refs[u] = ext(y[round(a * 16000):len(y) if b == -1 else min(round(b * 16000), len(y))])
+    return d, refs
+
+
+def _stats_by_definition(feats_by_utt, utts):
+    """compute-cmvn-stats: for each frame, sums += x, sums2 += x * x (float32 product, double sums), count += 1."""
+    dim = next(iter(feats_by_utt.values())).shape[1]
+    stats = np.zeros((2, dim + 1))
+    for u in utts:
+        for frame in feats_by_utt[u]:
+            for i in range(dim):
+                stats[0, i] += float(frame[i])
+                stats[1, i] += float(np.float32(frame[i]) * np.float32(frame[i]))
+            stats[0, dim] += 1.0
+    return stats
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_kaldi_data_dir_round_trip(tmp_path, compressed):
+    d, refs = _data_dir(tmp_path)
+    out = tmp_path / "out"
+    s = extract([d], out, format="ark", jobs=2, compress=compressed)
+    assert (s.files, s.failed) == (5, 0)
+    feats = {k: np.asarray(v) for k, v in kaldiio.load_scp(str(out / "feats.scp")).items()}
+    assert sorted(feats) == sorted(refs)
+    for u, ref in refs.items():
+        want = decompress(compress(ref)) if compressed else ref
+        np.testing.assert_allclose(feats[u], want, rtol=0, atol=1e-4 if compressed else 0)
+    assert (out / "utt2spk").read_text() == "".join(f"{u} {u[:2]}\n" for u in sorted(refs))
+    assert (out / "spk2utt").read_text() == "".join(
+        f"{spk} {' '.join(u for u in sorted(refs) if u[:2] == spk)}\n" for spk in ("s1", "s2"))
+    cmvn = {k: np.asarray(v) for k, v in kaldiio.load_scp(str(out / "cmvn.scp")).items()}
+    assert sorted(cmvn) == ["s1", "s2"]
+    mine = dict(read_features(out))  # what Kaldi reads from feats.scp, decoded as Kaldi does
+    for spk in ("s1", "s2"):
+        golden = _stats_by_definition(mine, [u for u in sorted(refs) if u[:2] == spk])
+        assert cmvn[spk].dtype == np.float64
+        np.testing.assert_array_equal(cmvn[spk], golden)
+    metas = {uid: m for uid, _, m in read_features(out, meta=True)}
+    assert metas["s2-recB-000"]["speaker"] == "s2" and metas["s2-recB-000"]["seconds"] == 0.5
+
+
+def test_each_recording_decoded_once(tmp_path, monkeypatch):
+    import fastfeat.corpus.tasks as tasks
+
+    d, refs = _data_dir(tmp_path)
+    opened = []
+    real = tasks.open_recording
+    monkeypatch.setattr(tasks, "open_recording", lambda u: opened.append(u.path) or real(u))
+    monkeypatch.setattr(tasks, "FILES_PER_PART", 2)  # small tasks: a cut must not split a recording
+    extract([d], tmp_path / "out.ark", jobs=2)
+    assert sorted(opened) == sorted({str(tmp_path / "audio" / "a.wav"), str(tmp_path / "audio" / "b.wav")})
+
+
+def test_pipes_only_with_allow_pipes(tmp_path, capsys):
+    from fastfeat.cli import main
+
+    d, refs = _data_dir(tmp_path, pipe=True)
+    with pytest.raises(ValueError, match="recB.*pipe.*allow_pipes=True"):
+        extract([d], tmp_path / "o1.ark")
+    assert not (tmp_path / "o1.scp").exists()
+    assert main(["extract", str(d), "-o", str(tmp_path / "o2.ark"), "-q"]) == 2
+    assert "--allow-pipes" in capsys.readouterr().err
+    s = extract([d], tmp_path / "o3.ark", allow_pipes=True, jobs=1)
+    assert (s.files, s.failed) == (5, 0)
+    got = dict(read_features(tmp_path / "o3.ark"))
+    for u, ref in refs.items():
+        np.testing.assert_array_equal(got[u], ref)
+    (d / "wav.scp").write_text((d / "wav.scp").read_text().replace("cat ", "false "))
+    s = extract([d], tmp_path / "o4.ark", allow_pipes=True, jobs=1)
+    assert s.files == 3 and all("exited with status 1" in why for _, why in s.errors)
+
+
+def test_data_dir_errors(tmp_path):
+    d, _ = _data_dir(tmp_path)
+    (d / "segments").write_text("u1 recC 0 1\n")
+    with pytest.raises(ValueError, match="segments:1: recording 'recC' is not in"):
+        extract([d], tmp_path / "o.ark")
+    (d / "segments").write_text("u1 recA 2 1\n")
+    with pytest.raises(ValueError, match="segments:1: segment 2.0-1.0 s is empty"):
+        extract([d], tmp_path / "o.ark")
+    (d / "segments").write_text("u1 recA 9 10\n")
+    s = extract([d], tmp_path / "o.ark")
+    assert s.failed == 1 and "starts after the end of the recording (3.000 s)" in s.errors[0][1]

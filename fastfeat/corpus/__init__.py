@@ -56,7 +56,7 @@ FORMATS = {name: cls.entry for name, cls in PARTS.items()}
 def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathLike, *,
             config: Config | None = None, format: str | None = None, jobs: int | None = None,
             resume: bool = False, dask: Any = None, progress: bool = False,
-            block_frames: int = BLOCK_FRAMES, compress: bool = False) -> Summary:
+            block_frames: int = BLOCK_FRAMES, compress: bool = False, allow_pipes: bool = False) -> Summary:
     """Extract features of many audio files into ``out``; what ``fastfeat extract`` runs.
 
     Parameters
@@ -94,6 +94,9 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         (``copy-feats --compress=true``, about 1 byte per value), float16 in
         npy and HDF5.  ``read_features`` gives float32 all the same; the
         error against float32 is measured in docs/corpus.md.
+    allow_pipes : bool, default False
+        Run the shell commands of ``wav.scp`` pipe entries (``cmd |``) of
+        Kaldi data directories; without it they are an error.
 
     Returns
     -------
@@ -134,7 +137,10 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         raise TypeError(f"compress must be True or False, got {type(compress).__name__}")
     given = list(inputs)
     items = [u for u in given if isinstance(u, Utterance)]
-    items += collect_inputs(u for u in given if not isinstance(u, Utterance))
+    items += collect_inputs((u for u in given if not isinstance(u, Utterance)), allow_pipes=allow_pipes)
+    if not allow_pipes and (piped := next((u for u in items if u.pipe), None)):
+        raise ValueError(f"utterance {piped.id!r} is read through a pipe ({piped.path!r}), which runs a shell "
+                         "command; pass allow_pipes=True (--allow-pipes) to run it")
     client, close_client = dask_client(dask) if dask is not None else (None, lambda: None)
     try:
         store = Store(os.fspath(out), format, config, resume, compress)

@@ -16,12 +16,25 @@ AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".
 
 @dataclass(frozen=True)
 class Utterance:
-    """One input file and its id (and the manifest's optional label and speaker)."""
+    """One input file and its id (and the manifest's optional label and speaker).
+
+    From a Kaldi data directory, ``start``/``end`` (seconds; ``end`` None =
+    to the end) cut the utterance from its recording (``segments``), and
+    ``pipe`` means ``path`` is a shell command writing the audio to stdout.
+    """
 
     id: str
     path: str
     label: str | None = None
     speaker: str | None = None
+    start: float | None = None
+    end: float | None = None
+    pipe: bool = False
+
+    @property
+    def whole_file(self) -> bool:
+        """A plain file read whole (not a segment, not a pipe)."""
+        return self.start is None and not self.pipe
 
 
 def _utt_id(path: str, root: str) -> str:
@@ -51,18 +64,23 @@ def _read_manifest(path: str) -> list[Utterance]:
     return items
 
 
-def collect_inputs(inputs: Iterable[str | os.PathLike]) -> list[Utterance]:
+def collect_inputs(inputs: Iterable[str | os.PathLike], *, allow_pipes: bool = False) -> list[Utterance]:
     """The utterances named by files, directories, globs and manifests.
 
     Parameters
     ----------
     inputs : iterable of str or os.PathLike
-        Each one is a directory (searched recursively for names ending in
-        ``AUDIO_EXTENSIONS``; a directory with such a name is listed too, so
-        that it is reported as a failure rather than silently skipped), a glob
+        Each one is a Kaldi data directory (one with a ``wav.scp``:
+        ``fastfeat.corpus.kaldi_dir.read_data_dir``), a directory (searched
+        recursively for names ending in ``AUDIO_EXTENSIONS``; a directory
+        with such a name is listed too, so that it is reported as a failure
+        rather than silently skipped), a glob
         pattern (``data/**/*.flac``), a CSV/TSV manifest (``.csv``/``.tsv``
         with a ``path`` column, relative to the manifest, and optional ``id``,
         ``label``, ``speaker``), or an audio file.
+    allow_pipes : bool, default False
+        Run the shell commands of ``wav.scp`` pipe entries (``cmd |``);
+        without it such an entry is an error.
 
     Returns
     -------
@@ -76,7 +94,8 @@ def collect_inputs(inputs: Iterable[str | os.PathLike]) -> list[Utterance]:
     ------
     ValueError
         An input that does not exist, a glob that matches nothing, a
-        manifest without a ``path`` column (the message names it).
+        manifest without a ``path`` column, a pipe without ``allow_pipes``
+        (the message names it).
 
     Examples
     --------
@@ -97,6 +116,10 @@ def collect_inputs(inputs: Iterable[str | os.PathLike]) -> list[Utterance]:
             prefix = text[:min(text.index(c) for c in "*?[" if c in text)]
             root = prefix if prefix.endswith(os.sep) else os.path.dirname(prefix)
             items += [Utterance(_utt_id(p, root or os.curdir), p) for p in matches]
+        elif os.path.isdir(text) and os.path.isfile(os.path.join(text, "wav.scp")):
+            from .kaldi_dir import read_data_dir
+
+            items += read_data_dir(text, allow_pipes=allow_pipes)
         elif os.path.isdir(text):
             found = []
             for folder, dirs, files in os.walk(text):

@@ -123,6 +123,7 @@ class Store:
         self._journal.close()
         self.records.sort(key=lambda r: r["id"].encode("utf-8"))
         replace_atomically(self.entry, lambda p: self.part_class.write_entry(p, self.root, self.records, self.config))
+        self.part_class.write_companions(self.entry, self.root, self.records)
         errors_path = os.path.join(self.root, ERRORS)
 
         def write_errors(p: str) -> None:

@@ -13,6 +13,7 @@ block, not by the file.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ from ..io import AudioReader, Resampler, downmix, open_audio, resample
 from ..stream import Stream
 from .formats import PARTS, Part
 from .inputs import Utterance
+from .kaldi_dir import open_recording
 
 BLOCK_FRAMES = 1 << 20  # files longer than this (frames) are streamed in blocks of it
 FILES_PER_PART = 256
@@ -67,12 +69,16 @@ def _too_short(n: int, config: Config) -> ValueError:
     return ValueError(f"{what}: too short for one frame (frame_length={config.frame_length} at {config.sample_rate} Hz)")
 
 
+def _signal(reader: AudioReader, rate: int) -> np.ndarray:
+    """The whole of ``reader`` as one mono float32 signal at ``rate``."""
+    y = downmix(reader.read())
+    return resample(y, reader.sample_rate, rate) if reader.sample_rate != rate else y
+
+
 def _whole(reader: AudioReader, utt: Utterance, part: Part, ext: Extractor, res: Result) -> Any:
     config = ext.config
     t0 = time.perf_counter()
-    y = downmix(reader.read())
-    if reader.sample_rate != config.sample_rate:
-        y = resample(y, reader.sample_rate, config.sample_rate)
+    y = _signal(reader, config.sample_rate)
     t1 = time.perf_counter()
     if ext.n_frames(y.shape[0]) <= 0:
         raise _too_short(y.shape[0], config)
@@ -132,6 +138,42 @@ def _general(utt: Utterance, part: Part, task: Task, ext: Extractor, res: Result
         return _whole(reader, utt, part, ext, res), seconds
 
 
+def _recording(utts: list[Utterance], part: Part, ext: Extractor, res: Result) -> None:
+    """The utterances of one recording (segments of it, or a pipe): decoded once, each cut and extracted.
+
+    A segment is samples ``[round(start * rate), round(end * rate))`` of the
+    recording at the config's rate, its end clipped to the recording.
+    """
+    rate = ext.config.sample_rate
+    t0 = time.perf_counter()
+    try:
+        with open_recording(utts[0]) as reader:
+            y = _signal(reader, rate)
+    except Exception as exc:
+        for utt in utts:
+            _done(res, utt, part, exc, 0.0)
+        return
+    res.decode += time.perf_counter() - t0
+    for utt in utts:
+        try:
+            a = 0 if utt.start is None else round(utt.start * rate)
+            b = y.shape[0] if utt.end is None else min(round(utt.end * rate), y.shape[0])
+            if a >= b:
+                raise ValueError(f"segment {utt.start}-{utt.end} s of {utt.path} starts after the "
+                                 f"end of the recording ({y.shape[0] / rate:.3f} s)")
+            if ext.n_frames(b - a) <= 0:
+                raise _too_short(b - a, ext.config)
+            t1 = time.perf_counter()
+            feats = ext(y[a:b])
+            t2 = time.perf_counter()
+            loc, seconds = part.add(utt, feats), (b - a) / rate
+            res.compute += t2 - t1
+            res.write += time.perf_counter() - t2
+        except Exception as exc:  # one bad segment is reported, the others go on
+            loc, seconds = exc, 0.0
+        _done(res, utt, part, loc, seconds)
+
+
 def _done(res: Result, utt: Utterance, part: Part, loc: Any, seconds: float) -> None:
     """Record an utterance written at ``loc`` (or, when ``loc`` is an exception, failed)."""
     if isinstance(loc, Exception):
@@ -142,6 +184,8 @@ def _done(res: Result, utt: Utterance, part: Part, loc: Any, seconds: float) -> 
         rec["label"] = utt.label
     if utt.speaker is not None:
         rec["speaker"] = utt.speaker
+    if utt.start is not None:
+        rec["start"], rec["end"] = utt.start, utt.end
     res.records.append(rec)
     res.seconds += seconds
 
@@ -154,17 +198,30 @@ def run_task(task: Task, progress: Callable[[int, float], None] | None = None,
     GIL-free call that reads, decodes and extracts every plain mono WAV at the
     config's rate (``Engine.extract_wav_files``); the files it leaves, and all
     files with another backend, go one by one through ``open_audio``.
+    Segments and pipes (Kaldi data directories) go by recording, each
+    decoded once (``_recording``).
     """
     res = Result()
     ext = _extractor(task.config)
     fast = getattr(ext._engine, "extract_wav_files", None)
     rate = task.config.sample_rate
     part = PARTS[task.format].create(task.root, task.part, task.config, ext.n_features, task.compress)
+    whole = [u for u in task.items if u.whole_file]
+    recordings = [list(g) for _, g in itertools.groupby((u for u in task.items if not u.whole_file),
+                                                         key=lambda u: (u.path, u.pipe))]
     try:
-        for start in range(0, len(task.items), BATCH_FILES):
+        for utts in recordings:
             if stop is not None and stop.is_set():
                 break
-            batch = task.items[start:start + BATCH_FILES]
+            res.files += len(utts)
+            before = res.seconds
+            _recording(utts, part, ext, res)
+            if progress is not None:
+                progress(len(utts), res.seconds - before)
+        for start in range(0, len(whole), BATCH_FILES):
+            if stop is not None and stop.is_set():
+                break
+            batch = whole[start:start + BATCH_FILES]
             res.files += len(batch)
             before = res.seconds
             rest = batch
@@ -214,14 +271,17 @@ def plan(items: list[Utterance], root: str, fmt: str, config: Config, workers: i
     group: list[Utterance] = []
     size = 0
     for utt in items:
-        try:
-            size += os.stat(utt.path).st_size
-        except OSError:
-            pass
-        group.append(utt)
-        if len(group) >= per or size >= BYTES_PER_PART:
+        same = bool(group) and not utt.whole_file and (utt.path, utt.pipe) == (group[-1].path, group[-1].pipe)
+        if group and not same and (len(group) >= per or size >= BYTES_PER_PART):
+            # full: cut here, but never between two segments of one recording
             yield Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames, compress)
             count += 1
             group, size = [], 0
+        if not same and not utt.pipe:
+            try:
+                size += os.stat(utt.path).st_size
+            except OSError:
+                pass
+        group.append(utt)
     if group:
         yield Task(root, fmt, config, f"part-{token}-{count:05d}", group, block_frames, compress)

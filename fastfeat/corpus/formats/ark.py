@@ -11,6 +11,7 @@ import numpy as np
 from ...config import Config
 from ..inputs import Utterance
 from ..kaldi_matrix import compress as compress_matrix
+from ..kaldi_dir import write_recipe_files
 from ..kaldi_matrix import read_matrix
 from . import register
 from .base import Part
@@ -55,6 +56,23 @@ class ArkPart(Part):
         with open(path, "w", encoding="utf-8") as f:
             for r in records:
                 f.write(f"{r['id']} {os.path.abspath(os.path.join(root, r['part']))}:{r['loc']}\n")
+
+    @classmethod
+    def write_companions(cls, entry: str, root: str, records: list[dict]) -> None:
+        """With speakers (utt2spk, a manifest's speaker column): cmvn.scp, utt2spk, spk2utt."""
+        if not any("speaker" in r for r in records):
+            return
+        opened: dict[str, Any] = {}
+
+        def read(r: dict) -> np.ndarray:
+            if r["part"] not in opened:
+                opened[r["part"]] = open(os.path.join(root, r["part"]), "rb")
+            return read_ark_matrix(opened[r["part"]], r["loc"])
+        try:
+            write_recipe_files(entry, root, records, read)
+        finally:
+            for f in opened.values():
+                f.close()
 
     @classmethod
     def open_for_reading(cls, path: str) -> Any:

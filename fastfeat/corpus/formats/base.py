@@ -78,6 +78,10 @@ class Part:
         raise NotImplementedError
 
     @classmethod
+    def write_companions(cls, entry: str, root: str, records: list[dict]) -> None:
+        """Files written next to the entry file at the end of a run (none here; Kaldi: cmvn.scp ...)."""
+
+    @classmethod
     def open_for_reading(cls, path: str) -> Any:
         """An open part (with ``close()`` if it needs closing)."""
         raise NotImplementedError
