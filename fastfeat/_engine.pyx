@@ -154,7 +154,7 @@ cdef int64_t _read_file(const char *path, int64_t max_bytes, uint8_t **buf, size
     cdef struct_stat st
     cdef int64_t size, got = 0
     cdef ssize_t r
-    cdef int fd = fcntl.open(path, fcntl.O_RDONLY)
+    cdef int fd = fcntl.open(path, fcntl.O_RDONLY | fcntl.O_NONBLOCK)  # a FIFO must not block the open
     if fd < 0:
         return -1
     if fstat(fd, &st) != 0 or not S_ISREG(st.st_mode) or st.st_size > max_bytes \

@@ -9,13 +9,16 @@
 files) in batch and in 10 ms streaming chunks, checks that both agree, and
 prints the matrix shapes and timings.  ``extract`` writes the features of a
 corpus to disk (``fastfeat.corpus.extract``; docs/corpus.md).  Exit codes:
-0 success, 1 some files failed (listed in the errors report), 2 usage error.
+0 success, 1 some files failed (listed in the errors report), 2 usage error
+(or the output's disk is full), 130 interrupted (Ctrl-C; the message gives the
+``--resume`` command).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from typing import Any, Sequence
@@ -211,12 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext.add_argument("--dask", metavar="local[:N]|ADDRESS",
                      help="run on dask.distributed: a LocalCluster of N processes or a scheduler address")
     ext.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     try:
         return _extract(args) if args.command == "extract" else _demo(args)
     except (ValueError, TypeError, OSError) as exc:
         print(f"fastfeat: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.command != "extract":
+            return 130
+        again = argv + ([] if args.resume else ["--resume"])
+        print(f"fastfeat: interrupted; what is written is kept, finish with: fastfeat {shlex.join(again)}",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
 from typing import Any
 
 import numpy as np
 
-__all__ = ["load", "open_audio", "AudioReader", "downmix", "resample", "Resampler", "sample_files"]
+__all__ = ["load", "open_audio", "AudioReader", "downmix", "resample", "Resampler", "sample_files",
+           "MIN_SAMPLE_RATE", "MAX_SAMPLE_RATE"]
+
+#: Sample rates (Hz) a file may declare; ``open_audio`` refuses others (a header
+#: rate drives the cost of resampling, so an absurd one must not be believed).
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
 
 _RESAMPLE_BLOCK = 1 << 15  # outputs computed per vectorised step
 
@@ -239,7 +245,8 @@ class _WavReader(AudioReader):
         n = self._left if frames < 0 else min(frames, self._left)
         count = n * self.channels
         if self._tag == _IEEE_FLOAT:
-            data = self._raw("<f4" if self._bits == 32 else "<f8", count).astype(np.float32, copy=False)
+            with np.errstate(over="ignore"):  # float64 beyond FLT_MAX -> inf, refused later as non-finite
+                data = self._raw("<f4" if self._bits == 32 else "<f8", count).astype(np.float32, copy=False)
         elif self._bits == 8:  # unsigned, offset 128
             data = (self._raw(np.uint8, count).astype(np.float32) - 128) * np.float32(2.0 ** -7)
         elif self._bits == 24:
@@ -353,8 +360,10 @@ def open_audio(path: str | os.PathLike) -> AudioReader:
     FileNotFoundError
         No such file.
     ValueError
-        A directory, or a file that is not readable as audio (the message
-        names the path).
+        Not a regular file (a directory, FIFO, device or socket: never
+        opened), an empty file, a sample rate outside ``MIN_SAMPLE_RATE`` ..
+        ``MAX_SAMPLE_RATE``, or a file that is not readable as audio (the
+        message names the path).
 
     Examples
     --------
@@ -366,11 +375,29 @@ def open_audio(path: str | os.PathLike) -> AudioReader:
     """
     path = os.fspath(path)
     try:
-        return _open_wav(path) or _SoundFileReader(path)
+        info = os.stat(path)  # follows links: a link to a regular file is read
     except FileNotFoundError:
         raise FileNotFoundError(f"no such audio file: {path}") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path} is a directory, not an audio file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is {_file_kind(info.st_mode)}, not an audio file (only regular files "
+                         "and links to them are read)")
+    if info.st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes)")
+    reader = _open_wav(path) or _SoundFileReader(path)
+    if not MIN_SAMPLE_RATE <= reader.sample_rate <= MAX_SAMPLE_RATE:
+        reader.close()
+        raise ValueError(f"{path}: the header says {reader.sample_rate} Hz, outside the sample rates fastfeat "
+                         f"reads ({MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)")
+    return reader
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def downmix(block: np.ndarray) -> np.ndarray:

@@ -33,6 +33,7 @@ task: files -> one part; the plan), ``executors`` (local threads, dask),
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import time
 from typing import Any, Iterable, Iterator
@@ -43,6 +44,7 @@ from ..config import Config
 from .executors import dask_client, distributed, local
 from .formats import PARTS
 from .inputs import AUDIO_EXTENSIONS, Utterance, collect_inputs
+from .formats.base import is_disk_full
 from .journal import META, Store, layout, read_journal
 from .progress import Progress, Summary
 from .tasks import BLOCK_FRAMES, plan
@@ -152,17 +154,18 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         for utt in items:
             if utt.id in seen:
                 summary.errors.append((utt.path, f"duplicate id {utt.id!r}: an earlier input has the same id"))
-            elif problem := store.part_class.id_problem(utt.id):
+            elif problem := _id_problem(utt.id) or store.part_class.id_problem(utt.id):
                 summary.errors.append((utt.path, problem))
             elif utt.id in done:
                 summary.skipped += 1
             else:
                 todo.append(utt)
             seen.add(utt.id)
-        workers = len(client.scheduler_info()["workers"]) if client is not None else jobs
-        tasks = plan(todo, store.root, store.format, config, max(workers, 1), block_frames, compress)
         bar = Progress(len(todo), progress)
+        failed = True
         try:
+            workers = len(client.scheduler_info()["workers"]) if client is not None else jobs
+            tasks = plan(todo, store.root, store.format, config, max(workers, 1), block_frames, compress)
             results = distributed(tasks, client, bar) if client is not None else local(tasks, jobs, bar)
             with contextlib.closing(results):
                 for res in results:
@@ -173,14 +176,35 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
                     summary.decode_seconds += res.decode
                     summary.compute_seconds += res.compute
                     summary.write_seconds += res.write
+            failed = False
+        except OSError as exc:
+            if is_disk_full(exc):
+                raise OSError(exc.errno or errno.ENOSPC, f"out={os.fspath(out)!r}: the disk is full ({exc}); "
+                              "what is written is whole: free some space and run again with "
+                              "resume=True (--resume)") from None
+            raise
         finally:
             bar.close()
             summary.failed = len(summary.errors)
-            summary.errors_path = store.finish(summary.errors)
+            try:
+                summary.errors_path = store.finish(summary.errors)
+            except OSError:
+                if not failed:
+                    raise  # else the first error is the one to report
             summary.wall_seconds = time.perf_counter() - t0
     finally:
         close_client()
     return summary
+
+
+def _id_problem(utt_id: str) -> str | None:
+    """Why no format can store this id: a file name that is not UTF-8 (None: it can)."""
+    try:
+        utt_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return (f"id {utt_id!r} is not valid UTF-8 (the file name has bytes that are not UTF-8, shown "
+                "as \\udcXX); rename the file, or give it an id in a CSV/TSV manifest")
+    return None
 
 
 def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tuple]:
@@ -192,7 +216,8 @@ def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tup
     Parameters
     ----------
     out : str or os.PathLike
-        What was passed as ``out`` to ``extract`` (``fastfeat extract -o``).
+        What was passed as ``out`` to ``extract`` (``fastfeat extract -o``),
+        or the entry file the command printed (``feats/index.csv``).
     meta : bool, default False
         Also yield a dict with ``path``, ``seconds`` and, when the manifest
         had them, ``label`` and ``speaker``.
@@ -218,6 +243,9 @@ def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tup
     [('down', 13, True), ('left', 13, True)]
     """
     out = os.fspath(out)
+    parent = os.path.dirname(out)
+    if os.path.basename(out) in FORMATS.values() and os.path.isfile(os.path.join(parent, META)):
+        out = parent  # the entry file of a directory output (what the command prints), e.g. feats/index.csv
     root, _, fmt = layout(out, None)
     if fmt is None or not os.path.isfile(os.path.join(root, META)):
         raise ValueError(f"out={out!r} is not a fastfeat extract output (no {META} in {root})")

@@ -9,15 +9,47 @@ end, rewrites the entry file and ``errors.tsv`` from the journal.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
+import socket
+import time
 from typing import Any
 
 from ..config import Config
 from .formats import PARTS, Part
 from .formats.base import replace_atomically
 
-JOURNAL, META, ERRORS = "journal.jsonl", "fastfeat.json", "errors.tsv"
+JOURNAL, META, ERRORS, LOCK = "journal.jsonl", "fastfeat.json", "errors.tsv", "fastfeat.lock"
+class OutputLock:
+    """An exclusive ``flock`` on ``ROOT/fastfeat.lock``, held while a run writes the output.
+
+    The kernel drops the lock when the holding process ends, however it ends,
+    so a lock file left by a killed run never blocks ``resume``.  The file
+    keeps the holder's pid, host and start time for the message of a second
+    run, which refuses at once.  It is left in place (removing a locked file
+    would let two later runs lock two different files).
+    """
+
+    def __init__(self, root: str, out: str) -> None:
+        path = os.path.join(root, LOCK)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 4096).decode("utf-8", "replace").strip() or "pid and host unknown"
+            os.close(fd)
+            raise ValueError(f"out={out!r} is being written by another fastfeat extract ({holder}); "
+                             "wait for it to finish or stop it, then run again with --resume") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on host {socket.gethostname()}, since "
+                     f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode("utf-8"))
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the last descriptor releases the flock
+            self._fd = None
 
 
 def layout(out: str, fmt: str | None) -> tuple[str, str, str | None]:
@@ -29,6 +61,11 @@ def layout(out: str, fmt: str | None) -> tuple[str, str, str | None]:
     else the one recorded there, else npy.
     """
     low = out.lower()
+    for name, cls in PARTS.items():
+        if low.endswith(cls.refused_suffixes):
+            raise ValueError(f"out={out!r}: {name} output is a directory (parts and {cls.entry}), not one "
+                             f"{os.path.splitext(out)[1]} file; name a directory (-o {os.path.splitext(out)[0]}), "
+                             "or a single entry file NAME.h5 / NAME.scp")
     implied = next((name for name, cls in PARTS.items() if low.endswith(cls.out_suffixes)), None)
     if implied is None:
         meta = os.path.join(out, META)
@@ -70,6 +107,23 @@ class Store:
         self.root, self.entry, self.format = layout(out, fmt)
         self.part_class: type[Part] = PARTS[self.format]
         meta_path = os.path.join(self.root, META)
+        if not os.path.exists(meta_path):
+            self._check_foreign(out)
+        os.makedirs(self.root, exist_ok=True)
+        self.lock = OutputLock(self.root, out)
+        try:
+            self._open(out, fmt, config, resume, compress, meta_path)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _check_foreign(self, out: str) -> None:
+        for path in (self.root, self.entry):
+            if os.path.isfile(path) or path == self.root and os.path.isdir(path) and set(os.listdir(path)) - {LOCK}:
+                raise ValueError(f"out={out!r}: {path} exists and was not written by fastfeat extract; "
+                                 "remove it or choose another output")
+
+    def _open(self, out: str, fmt: str | None, config: Config, resume: bool, compress: bool, meta_path: str) -> None:
         if os.path.exists(meta_path):
             with open(meta_path, encoding="utf-8") as f:
                 meta = json.load(f)
@@ -87,12 +141,8 @@ class Store:
                                  f"(fields {', '.join(changed)}); use the same preset/--config/--set")
             self._recover()
         else:
-            for path in (self.root, self.entry):
-                if os.path.isfile(path) or path == self.root and os.path.isdir(path) and os.listdir(path):
-                    raise ValueError(f"out={out!r}: {path} exists and was not written by fastfeat extract; "
-                                     "remove it or choose another output")
+            self._check_foreign(out)  # again, now that no other run can be creating it
             self.part_class.check_available()
-            os.makedirs(self.root, exist_ok=True)
             replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict(),
                                                                     "compress": compress}))
         self.config = config
@@ -120,14 +170,21 @@ class Store:
 
     def finish(self, errors: list[tuple[str, str]]) -> str:
         """Write the entry file (sorted by id, as Kaldi wants) and errors.tsv; returns the errors path."""
-        self._journal.close()
-        self.records.sort(key=lambda r: r["id"].encode("utf-8"))
-        replace_atomically(self.entry, lambda p: self.part_class.write_entry(p, self.root, self.records, self.config))
-        self.part_class.write_companions(self.entry, self.root, self.records)
+        try:
+            self._journal.close()
+            self.records.sort(key=lambda r: r["id"].encode("utf-8"))
+            replace_atomically(self.entry, lambda p: self.part_class.write_entry(p, self.root, self.records, self.config))
+            self.part_class.write_companions(self.entry, self.root, self.records)
+            return self._write_errors(errors)
+        finally:
+            self.lock.release()
+
+    def _write_errors(self, errors: list[tuple[str, str]]) -> str:
         errors_path = os.path.join(self.root, ERRORS)
 
         def write_errors(p: str) -> None:
-            with open(p, "w", newline="", encoding="utf-8") as f:
+            # surrogateescape: a file name that is not UTF-8 is written as its own bytes
+            with open(p, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
                 w = csv.writer(f, delimiter="\t", lineterminator="\n")
                 w.writerow(["path", "reason"])
                 w.writerows(errors)

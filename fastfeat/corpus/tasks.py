@@ -28,6 +28,7 @@ from ..features import Extractor
 from ..io import AudioReader, Resampler, downmix, open_audio, resample
 from ..stream import Stream
 from .formats import PARTS, Part
+from .formats.base import is_disk_full
 from .inputs import Utterance
 from .kaldi_dir import open_recording
 
@@ -241,6 +242,8 @@ def run_task(task: Task, progress: Callable[[int, float], None] | None = None,
                 try:
                     loc, seconds = _general(utt, part, task, ext, res)
                 except Exception as exc:  # a bad file is reported, never stops the run
+                    if is_disk_full(exc):  # but a full disk is the output's problem: stop
+                        raise
                     loc, seconds = exc, 0.0
                 _done(res, utt, part, loc, seconds)
             if progress is not None:

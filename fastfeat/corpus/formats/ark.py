@@ -53,7 +53,7 @@ class ArkPart(Part):
 
     @classmethod
     def write_entry(cls, path: str, root: str, records: list[dict], config: Config) -> None:
-        with open(path, "w", encoding="utf-8") as f:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as f:
             for r in records:
                 f.write(f"{r['id']} {os.path.abspath(os.path.join(root, r['part']))}:{r['loc']}\n")
 

@@ -4,6 +4,7 @@ file and how to read an utterance back."""
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import Any, Callable
 
@@ -12,7 +13,15 @@ import numpy as np
 from ...config import Config
 from ..inputs import Utterance
 
-__all__ = ["Part", "fsync_path", "replace_atomically", "half"]
+__all__ = ["Part", "fsync_path", "replace_atomically", "is_disk_full", "half"]
+
+#: errno values that mean the output's disk is full (a fatal error, not a bad input file)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for a write that failed because the disk (or quota) is full; h5py gives no errno, only text."""
+    return isinstance(exc, OSError) and (exc.errno in DISK_FULL or "No space left on device" in str(exc))
 
 _HALF_MAX = float(np.finfo(np.float16).max)
 
@@ -57,6 +66,8 @@ class Part:
     out_suffixes: tuple[str, ...] = ()
     #: file name ending of a part
     suffix = ""
+    #: output names that look like a single file of this format, which it does not write
+    refused_suffixes: tuple[str, ...] = ()
 
     @staticmethod
     def id_problem(utt_id: str) -> str | None:
@@ -121,6 +132,8 @@ class Part:
             try:
                 locs.append(self.add(utt, feats[start:start + n]))
             except Exception as exc:
+                if is_disk_full(exc):
+                    raise
                 locs.append(exc)
             start += n
         return locs

@@ -25,6 +25,7 @@ class NpyPart(Part):
     format = "npy"
     entry = "index.csv"
     suffix = ".npy"
+    refused_suffixes = (".npy", ".npz")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -35,7 +36,8 @@ class NpyPart(Part):
 
     @classmethod
     def write_entry(cls, path: str, root: str, records: list[dict], config: Config) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as f:
+        # surrogateescape: a path that is not UTF-8 is written as its own bytes
+        with open(path, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(INDEX_COLUMNS)
             for r in records:
