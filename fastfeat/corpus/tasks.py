@@ -171,6 +171,8 @@ def _recording(utts: list[Utterance], part: Part, ext: Extractor, res: Result) -
             res.compute += t2 - t1
             res.write += time.perf_counter() - t2
         except Exception as exc:  # one bad segment is reported, the others go on
+            if is_disk_full(exc):  # but a full disk is the output's problem: stop
+                raise
             loc, seconds = exc, 0.0
         _done(res, utt, part, loc, seconds)
 
