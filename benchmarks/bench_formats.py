@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f, l = res["pipeline"]["fastfeat"], res["pipeline"]["lhotse Fbank"]
         fa, la = res["alone"]["fastfeat"], res["alone"]["lhotse Fbank"]
         say()
-        say(f"### lhotse: {res['cuts']} cuts, 80-band Kaldi fbank, one process, one thread, median of {args.repeats}")
+        say(f"### lhotse: {res['cuts']} cuts, 80-band Kaldi fbank, one process, one thread, median of {args.repeats} "
+            f"(load {os.getloadavg()[0]:.1f})")
         say()
         say("| what | fastfeat.lhotse (s) | lhotse Fbank (s) | ratio |")
         say("| --- | ---: | ---: | ---: |")
