@@ -235,3 +235,12 @@ def test_data_dir_errors(tmp_path):
     (d / "segments").write_text("u1 recA 9 10\n")
     s = extract([d], tmp_path / "o.ark")
     assert s.failed == 1 and "starts after the end of the recording (3.000 s)" in s.errors[0][1]
+
+
+def test_cli_compress_writes_kaldi_compressed_matrices(tmp_path):
+    from fastfeat.cli import main
+
+    assert main(["extract", "--samples", "-o", str(tmp_path / "f.ark"), "--compress", "-q"]) == 0
+    part = b"".join(p.read_bytes() for p in (tmp_path / "f.scp.d").glob("part-*.ark"))
+    assert part.count(b"\0BCM ") == len(ff.io.sample_files()) and b"\0BFM " not in part
+    assert sorted(kaldiio.load_scp(str(tmp_path / "f.scp"))) == sorted(uid for uid, _ in read_features(tmp_path / "f.ark"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def read_data_dir(path: str, *, allow_pipes: bool = False) -> list[Utterance]:
     """
     wav_scp = os.path.join(path, "wav.scp")
     recordings: dict[str, tuple[str, bool]] = {}
-    for n, (rec, rest) in enumerate(_table(wav_scp, 2, "<recording> <path or command |>"), 1):
+    for rec, rest in _table(wav_scp, 2, "<recording> <path or command |>"):
         pipe = rest.endswith("|")
         if pipe and not allow_pipes:
             raise ValueError(f"{wav_scp}: recording {rec!r} is a pipe ({rest!r}), which runs a shell command; "
@@ -171,7 +171,7 @@ def write_recipe_files(entry: str, root: str, records: list[dict], read: Callabl
                 offsets[spk] = f.tell()
                 f.write(double_matrix(cmvn_stats(read(r) for r in spk2utt[spk])))
     replace_atomically(ark, write_ark)
-    lines: dict[str, Any] = {
+    lines: dict[str, str] = {
         "cmvn.scp": "".join(f"{spk} {os.path.abspath(ark)}:{off}\n" for spk, off in offsets.items())}
     if not is_data_dir(folder):
         lines["utt2spk"] = "".join(f"{r['id']} {r.get('speaker') or r['id']}\n" for r in records)
