@@ -144,14 +144,14 @@ def _data_dir(tmp_path, pipe=False):
     b_entry = f"cat {audio / 'b.wav'} |" if pipe else str(audio / "b.wav")
     (d / "wav.scp").write_text(f"recA {audio / 'a.wav'}\nrecB {b_entry}\n")
     segs = {"s1-recA-000": ("recA", 0.0, 1.0), "s1-recA-001": ("recA", 1.0, 2.25), "s2-recA-002": ("recA", 2.25, -1),
-            "s2-recB-000": ("recB", 0.1, 0.6), "s1-recB-001": ("recB", 0.5, 5.0)}  # end past the file: clipped
+            "s2-recB-000": ("recB", 0.1, 0.6), "s1-recB-001": ("recB", 0.5, 1.3)}  # ends 0.3 s after the file: clipped
     (d / "segments").write_text("".join(f"{u} {r} {a} {b}\n" for u, (r, a, b) in sorted(segs.items())))
     (d / "utt2spk").write_text("".join(f"{u} {u[:2]}\n" for u in sorted(segs)))
     ext = ff.Extractor(ff.Config())
     refs = {}
     for u, (r, a, b) in segs.items():
         y = signals[r]
-        refs[u] = ext(y[round(a * 16000):len(y) if b == -1 else min(round(b * 16000), len(y))])
+        refs[u] = ext(y[int(a * 16000):len(y) if b == -1 else min(int(b * 16000), len(y))])  # extract-segments
     return d, refs
 
 
@@ -232,9 +232,30 @@ def test_data_dir_errors(tmp_path):
     (d / "segments").write_text("u1 recA 2 1\n")
     with pytest.raises(ValueError, match="segments:1: segment 2.0-1.0 s is empty"):
         extract([d], tmp_path / "o.ark")
-    (d / "segments").write_text("u1 recA 9 10\n")
+    (d / "segments").write_text("u1 recA 0 1 x\n")
+    with pytest.raises(ValueError, match=r"segments:1: expected .* \[<channel>\]"):
+        extract([d], tmp_path / "o.ark")
+    (d / "segments").write_text("u1 recA 9 10\nu2 recA 2.5 3.5\nu3 recA 2.5 3.49\nu4 recA 0 1 1\n")
     s = extract([d], tmp_path / "o.ark")
-    assert s.failed == 1 and "starts after the end of the recording (3.000 s)" in s.errors[0][1]
+    why = dict((e[1].split(" s of ")[0], e[1]) for e in s.errors)
+    assert s.files == 1 and s.failed == 3, s.errors
+    assert "starts after the end of the recording (3.000 s)" in why["segment 9.0-10.0"]
+    assert "ends 0.5 s or more after the end" in why["segment 2.5-3.5"]
+    assert any("segment channel 1 but" in e[1] and "has 1 channel(s)" in e[1] for e in s.errors)
+
+
+def test_segment_channel_picks_one_channel(tmp_path):
+    y = np.random.default_rng(2).standard_normal((16000, 2)).astype(np.float32) * 0.1
+    sf.write(tmp_path / "st.wav", y, 16000, subtype="FLOAT")
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "wav.scp").write_text(f"st {tmp_path / 'st.wav'}\n")
+    (d / "segments").write_text("left st 0 1 0\nright st 0 1 1\nboth st 0 1\n")
+    got = dict(read_features(extract([d], tmp_path / "o.ark").out))
+    ext = ff.Extractor(ff.Config())
+    np.testing.assert_array_equal(got["left"], ext(np.ascontiguousarray(y[:, 0])))
+    np.testing.assert_array_equal(got["right"], ext(np.ascontiguousarray(y[:, 1])))
+    np.testing.assert_array_equal(got["both"], ext(ff.io.downmix(y)))
 
 
 def test_cli_compress_writes_kaldi_compressed_matrices(tmp_path):

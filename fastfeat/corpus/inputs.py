@@ -19,8 +19,9 @@ class Utterance:
     """One input file and its id (and the manifest's optional label and speaker).
 
     From a Kaldi data directory, ``start``/``end`` (seconds; ``end`` None =
-    to the end) cut the utterance from its recording (``segments``), and
-    ``pipe`` means ``path`` is a shell command writing the audio to stdout.
+    to the end) cut the utterance from its recording (``segments``, whose
+    optional ``channel`` picks one channel), and ``pipe`` means ``path`` is
+    a shell command writing the audio to stdout.
     """
 
     id: str
@@ -30,6 +31,7 @@ class Utterance:
     start: float | None = None
     end: float | None = None
     pipe: bool = False
+    channel: int | None = None
 
     @property
     def whole_file(self) -> bool:

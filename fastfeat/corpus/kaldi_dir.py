@@ -45,8 +45,8 @@ def read_data_dir(path: str, *, allow_pipes: bool = False) -> list[Utterance]:
     ``wav.scp`` gives ``<recording> <path>`` or ``<recording> <command> |``
     (a shell command that writes the audio to stdout; only with
     ``allow_pipes``).  With ``segments`` (``<utt> <recording> <start>
-    <end>``, seconds, end -1 = to the end) each line is an utterance cut from
-    its recording, else each recording is one.  ``utt2spk`` sets speakers.
+    <end> [<channel>]``, seconds, end -1 = to the end) each line is an
+    utterance cut from its recording, else each recording is one.  ``utt2spk`` sets speakers.
     Utterances come grouped by recording (in ``wav.scp`` order), so that
     each recording is decoded once.  Relative paths are relative to the
     current directory, as in Kaldi.
@@ -87,7 +87,10 @@ def read_data_dir(path: str, *, allow_pipes: bool = False) -> list[Utterance]:
     order = {rec: k for k, rec in enumerate(recordings)}
     cut = []
     for n, row in enumerate(_table(segments_path, 4, "<utterance> <recording> <start> <end>"), 1):
-        utt, rec, start, end = row[0], row[1], row[2], row[3].split()[0]
+        utt, rec, start, end, *more = row[:3] + row[3].split()
+        if len(more) > 1 or more and not more[0].isdigit():
+            raise ValueError(f"{segments_path}:{n}: expected <utterance> <recording> <start> <end> [<channel>], "
+                             f"got {' '.join(row)!r}")
         if rec not in recordings:
             raise ValueError(f"{segments_path}:{n}: recording {rec!r} is not in {wav_scp}")
         try:
@@ -98,7 +101,8 @@ def read_data_dir(path: str, *, allow_pipes: bool = False) -> list[Utterance]:
             raise ValueError(f"{segments_path}:{n}: segment {t0}-{t1} s is empty or negative (end -1 means the end)")
         src, pipe = recordings[rec]
         cut.append((order[rec], t0, Utterance(utt, src, speaker=speakers.get(utt), start=t0,
-                                              end=None if t1 == -1 else t1, pipe=pipe)))
+                                              end=None if t1 == -1 else t1, pipe=pipe,
+                                              channel=int(more[0]) if more else None)))
     return [u for _, _, u in sorted(cut, key=lambda c: c[:2])]
 
 

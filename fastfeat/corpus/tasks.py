@@ -70,16 +70,12 @@ def _too_short(n: int, config: Config) -> ValueError:
     return ValueError(f"{what}: too short for one frame (frame_length={config.frame_length} at {config.sample_rate} Hz)")
 
 
-def _signal(reader: AudioReader, rate: int) -> np.ndarray:
-    """The whole of ``reader`` as one mono float32 signal at ``rate``."""
-    y = downmix(reader.read())
-    return resample(y, reader.sample_rate, rate) if reader.sample_rate != rate else y
-
-
 def _whole(reader: AudioReader, utt: Utterance, part: Part, ext: Extractor, res: Result) -> Any:
     config = ext.config
     t0 = time.perf_counter()
-    y = _signal(reader, config.sample_rate)
+    y = downmix(reader.read())
+    if reader.sample_rate != config.sample_rate:
+        y = resample(y, reader.sample_rate, config.sample_rate)
     t1 = time.perf_counter()
     if ext.n_frames(y.shape[0]) <= 0:
         raise _too_short(y.shape[0], config)
@@ -139,29 +135,48 @@ def _general(utt: Utterance, part: Part, task: Task, ext: Extractor, res: Result
         return _whole(reader, utt, part, ext, res), seconds
 
 
+MAX_OVERSHOOT = 0.5  # seconds a segment may end after its recording (clipped), as Kaldi's extract-segments
+
+
 def _recording(utts: list[Utterance], part: Part, ext: Extractor, res: Result) -> None:
     """The utterances of one recording (segments of it, or a pipe): decoded once, each cut and extracted.
 
-    A segment is samples ``[round(start * rate), round(end * rate))`` of the
-    recording at the config's rate, its end clipped to the recording.
+    As Kaldi's ``extract-segments``, at the config's rate: samples
+    ``[int(start * rate), int(end * rate))``; an end up to ``MAX_OVERSHOOT``
+    after the recording is clipped, further is an error; ``channel`` picks
+    one channel (else channels are averaged).
     """
     rate = ext.config.sample_rate
     t0 = time.perf_counter()
     try:
         with open_recording(utts[0]) as reader:
-            y = _signal(reader, rate)
+            block, orig = reader.read(), reader.sample_rate
     except Exception as exc:
         for utt in utts:
             _done(res, utt, part, exc, 0.0)
         return
+    signals: dict[int | None, np.ndarray] = {}
     res.decode += time.perf_counter() - t0
     for utt in utts:
         try:
-            a = 0 if utt.start is None else round(utt.start * rate)
-            b = y.shape[0] if utt.end is None else min(round(utt.end * rate), y.shape[0])
-            if a >= b:
+            if utt.channel not in signals:
+                if utt.channel is not None and utt.channel >= block.shape[1]:
+                    raise ValueError(f"segment channel {utt.channel} but {utt.path} has {block.shape[1]} channel(s)")
+                t1 = time.perf_counter()
+                y = downmix(block) if utt.channel is None else np.ascontiguousarray(block[:, utt.channel])
+                signals[utt.channel] = resample(y, orig, rate) if orig != rate else y
+                res.decode += time.perf_counter() - t1
+            y = signals[utt.channel]
+            n = y.shape[0]
+            a = 0 if utt.start is None else int(utt.start * rate)
+            b = n if utt.end is None else int(utt.end * rate)
+            if a >= n:
                 raise ValueError(f"segment {utt.start}-{utt.end} s of {utt.path} starts after the "
-                                 f"end of the recording ({y.shape[0] / rate:.3f} s)")
+                                 f"end of the recording ({n / rate:.3f} s)")
+            if b >= n + int(MAX_OVERSHOOT * rate):
+                raise ValueError(f"segment {utt.start}-{utt.end} s of {utt.path} ends {MAX_OVERSHOOT} s or more "
+                                 f"after the end of the recording ({n / rate:.3f} s)")
+            b = min(b, n)
             if ext.n_frames(b - a) <= 0:
                 raise _too_short(b - a, ext.config)
             t1 = time.perf_counter()
