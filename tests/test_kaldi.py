@@ -191,6 +191,7 @@ def test_kaldi_data_dir_round_trip(tmp_path, compressed):
         np.testing.assert_array_equal(cmvn[spk], golden)
     metas = {uid: m for uid, _, m in read_features(out, meta=True)}
     assert metas["s2-recB-000"]["speaker"] == "s2" and metas["s2-recB-000"]["seconds"] == 0.5
+    assert (metas["s2-recB-000"]["start"], metas["s2-recB-000"]["end"], metas["s2-recA-002"]["end"]) == (0.1, 0.6, None)
 
 
 def test_each_recording_decoded_once(tmp_path, monkeypatch):

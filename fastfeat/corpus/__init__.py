@@ -220,7 +220,8 @@ def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tup
         or the entry file the command printed (``feats/index.csv``).
     meta : bool, default False
         Also yield a dict with ``path``, ``seconds`` and, when the manifest
-        had them, ``label`` and ``speaker``.
+        had them, ``label`` and ``speaker`` (and a Kaldi segment's ``start``
+        and ``end``).
 
     Yields
     ------
@@ -259,7 +260,7 @@ def read_features(out: str | os.PathLike, *, meta: bool = False) -> Iterator[tup
                 src, current = cls.open_for_reading(os.path.join(root, r["part"])), r["part"]
             feats = cls.read(src, r["loc"]).astype(np.float32, copy=False)
             if meta:
-                yield r["id"], feats, {k: r[k] for k in ("path", "seconds", "label", "speaker") if k in r}
+                yield r["id"], feats, {k: r[k] for k in ("path", "seconds", "label", "speaker", "start", "end") if k in r}
             else:
                 yield r["id"], feats
     finally:
