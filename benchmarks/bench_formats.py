@@ -12,8 +12,9 @@ What is measured:
   plus ``--clips`` one-second noise + tone clips (``benchmarks.signals``) in
   every format, float32 and ``compress=True`` (Kaldi compressed matrices for
   ark, float16 for npy and HDF5), for MFCC (default Config) and 80-band Kaldi
-  log-mel: bytes of the parts per value, and the max and median of
-  ``|compressed - float32|`` over all values (what ``read_features`` returns).
+  log-mel: bytes of the parts per value, the max and median of
+  ``|compressed - float32|`` over all values (what ``read_features`` returns),
+  and files/s of that one extraction with 2 jobs (one run: a rough cost).
 * **lhotse.** The same clips as a lhotse ``CutSet``;
   ``cuts.compute_and_store_features(extractor=..., storage_type=NumpyFilesWriter,
   num_jobs=1)`` with ``fastfeat.lhotse.FastfeatExtractor`` (Kaldi preset,
@@ -80,7 +81,9 @@ def _storage(paths: list[Path], work: Path) -> list[dict]:
             for compress in (False, True):
                 out = work / f"{label[:4]}-{fmt}-{compress}" / name
                 out.parent.mkdir(parents=True)
+                t0 = time.perf_counter()
                 extract(paths, out, config=config, jobs=2, compress=compress)
+                wall = time.perf_counter() - t0
                 got = dict(read_features(out))
                 values = sum(f.size for f in got.values())
                 if not compress:
@@ -91,7 +94,8 @@ def _storage(paths: list[Path], work: Path) -> list[dict]:
                 rows.append({"features": label, "format": fmt, "compress": compress,
                              "bytes_per_value": _part_bytes(out) / values,
                              "max_err": float(err.max()), "median_err": float(np.median(err)),
-                             "range": float(max(np.abs(f).max() for f in ref.values()))})
+                             "range": float(max(np.abs(f).max() for f in ref.values())),
+                             "files_per_s": len(paths) / wall})
     return rows
 
 
@@ -145,12 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"### Storage: {len(paths)} clips (6 bundled speech clips + {args.clips} noise + tone), "
             "error of compress=True against float32")
         say()
-        say("| features | format | storage | bytes per value | max abs error | median abs error | max abs value |")
-        say("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+        say("| features | format | storage | bytes per value | max abs error | median abs error | max abs value | files/s (2 jobs) |")
+        say("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
         for r in _storage(paths, work / "storage"):
             kind = ("Kaldi compressed (CM)" if r["format"] == "ark" else "float16") if r["compress"] else "float32"
             err = (f"{r['max_err']:.3g} | {r['median_err']:.3g}") if r["compress"] else "0 | 0"
-            say(f"| {r['features']} | {r['format']} | {kind} | {r['bytes_per_value']:.2f} | {err} | {r['range']:.3g} |")
+            say(f"| {r['features']} | {r['format']} | {kind} | {r['bytes_per_value']:.2f} | {err} | {r['range']:.3g} "
+                f"| {r['files_per_s']:,.0f} |")
         res = _lhotse(paths, args.repeats, work / "lhotse")
         f, l = res["pipeline"]["fastfeat"], res["pipeline"]["lhotse Fbank"]
         fa, la = res["alone"]["fastfeat"], res["alone"]["lhotse Fbank"]

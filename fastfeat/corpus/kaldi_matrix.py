@@ -92,12 +92,28 @@ def _percentiles(x: np.ndarray, lo: np.float32, span: np.float32) -> np.ndarray:
     return p.astype(np.uint16)
 
 
-def _to_code(x: np.ndarray, a: np.ndarray, b: np.ndarray, base: int, steps: int) -> np.ndarray:
-    """One branch of Kaldi's FloatToChar: base + int(((x - a) / (b - a)) * steps + 0.5)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f = ((x - a) / (b - a)) * _F32(steps)
-    f = np.nan_to_num(f.astype(_F64) + 0.5, nan=0.0, posinf=steps, neginf=0.0)
-    return base + np.clip(np.trunc(f), 0, steps).astype(np.int64)
+_STEPS = np.array([64, 128, 63], np.float32)  # codes 0-64, 64-192, 192-255
+_BASE = np.array([0, 64, 192], np.uint8)
+
+
+def _to_codes(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Kaldi's FloatToChar for every value: base + int(((x - a) / (b - a)) * steps + 0.5), clamped.
+
+    ``p`` holds each column's four percentiles as floats; ``[a, b)`` is the
+    piece of ``[p0, p25)``, ``[p25, p75)``, ``[p75, p100]`` that holds ``x``.
+    """
+    upper, top = x >= p[1], x >= p[2]
+    piece = upper.view(np.uint8) + top.view(np.uint8)
+    a = np.where(top, p[2], np.where(upper, p[1], p[0]))
+    b = np.where(top, p[3], np.where(upper, p[2], p[1]))
+    steps = _STEPS[piece]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a == b only in degenerate columns
+        f = ((x - a) / (b - a)) * steps
+    f = f.astype(np.float64)
+    f += 0.5
+    np.trunc(f, out=f)
+    # clamp to [0, steps]; fmax/fmin also map a NaN of a degenerate column to 0
+    return np.fmin(np.fmax(f, 0.0), steps).astype(np.uint8) + _BASE[piece]
 
 
 def compress(feats: np.ndarray) -> bytes:
@@ -147,10 +163,8 @@ def compress(feats: np.ndarray) -> bytes:
     if rows <= 8:  # kTwoByteAuto
         return b"\0BCM2 " + head + _to_uint16(x, lo, span).astype("<u2").tobytes()
     pct = _percentiles(x, lo, span)
-    p0, p25, p75, p100 = _from_uint16(pct, lo, span)
-    codes = np.where(x < p25, _to_code(x, p0, p25, 0, 64),
-                     np.where(x < p75, _to_code(x, p25, p75, 64, 128), _to_code(x, p75, p100, 192, 63)))
-    return b"\0BCM " + head + pct.T.astype("<u2").tobytes() + codes.T.astype(np.uint8).tobytes()
+    codes = _to_codes(x, _from_uint16(pct, lo, span))
+    return b"\0BCM " + head + pct.T.astype("<u2").tobytes() + codes.T.tobytes()
 
 
 def _from_code(codes: np.ndarray, pct: np.ndarray) -> np.ndarray:

@@ -10,8 +10,8 @@ import numpy as np
 
 from ...config import Config
 from ..inputs import Utterance
-from ..kaldi_matrix import compress as compress_matrix
 from ..kaldi_dir import write_recipe_files
+from ..kaldi_matrix import compress as compress_matrix
 from ..kaldi_matrix import read_matrix
 from . import register
 from .base import Part

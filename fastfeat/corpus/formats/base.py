@@ -23,6 +23,7 @@ def is_disk_full(exc: BaseException) -> bool:
     """True for a write that failed because the disk (or quota) is full; h5py gives no errno, only text."""
     return isinstance(exc, OSError) and (exc.errno in DISK_FULL or "No space left on device" in str(exc))
 
+
 _HALF_MAX = float(np.finfo(np.float16).max)
 
 
