@@ -46,9 +46,9 @@ def read_data_dir(path: str, *, allow_pipes: bool = False) -> list[Utterance]:
     (a shell command that writes the audio to stdout; only with
     ``allow_pipes``).  With ``segments`` (``<utt> <recording> <start>
     <end> [<channel>]``, seconds, end -1 = to the end) each line is an
-    utterance cut from its recording, else each recording is one.  ``utt2spk`` sets speakers.
-    Utterances come grouped by recording (in ``wav.scp`` order), so that
-    each recording is decoded once.  Relative paths are relative to the
+    utterance cut from its recording, else each recording is one.
+    ``utt2spk`` sets speakers.  Utterances come grouped by recording (in
+    ``wav.scp`` order), so that each recording is decoded once.  Relative paths are relative to the
     current directory, as in Kaldi.
 
     Raises
@@ -117,10 +117,12 @@ def open_recording(utt: Utterance) -> AudioReader:
         tail = res.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         raise ValueError(f"pipe {utt.path!r} exited with status {res.returncode}: {tail[0]}")
     try:
-        return _SoundFileReader(io.BytesIO(res.stdout))  # type: ignore[arg-type]
+        reader = _SoundFileReader(io.BytesIO(res.stdout))  # type: ignore[arg-type]
     except ValueError as exc:
         raise ValueError(f"pipe {utt.path!r} did not write audio ({len(res.stdout)} bytes): "
                          f"{str(exc).rsplit(': ', 1)[-1]}") from None
+    reader.path = utt.path  # for its error messages
+    return reader
 
 
 def cmvn_stats(matrices: Iterable[np.ndarray]) -> np.ndarray:
