@@ -223,6 +223,9 @@ def test_pipes_only_with_allow_pipes(tmp_path, capsys):
     (d / "wav.scp").write_text((d / "wav.scp").read_text().replace("cat ", "false "))
     s = extract([d], tmp_path / "o4.ark", allow_pipes=True, jobs=1)
     assert s.files == 3 and all("exited with status 1" in why for _, why in s.errors)
+    (d / "wav.scp").write_text((d / "wav.scp").read_text().replace("false ", "echo not audio; true "))
+    s = extract([d], tmp_path / "o5.ark", allow_pipes=True, jobs=1)
+    assert s.files == 3 and all("did not write audio (10 bytes)" in why for _, why in s.errors), s.errors
 
 
 def test_data_dir_errors(tmp_path):
