@@ -7,6 +7,7 @@ command line.  Each test fails on the code before the fix.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import socket
@@ -312,3 +313,16 @@ def test_float64_wav_beyond_float32_range_is_an_error_without_a_numpy_warning(tm
             ff.Extractor(ff.Config())(y)
         s = extract([path], tmp_path / "o.h5", jobs=1)
     assert s.failed == 1 and "non-finite" in s.errors[0][1], s.errors
+
+
+@pytest.mark.parametrize("rec", [
+    {"id": "spk1/utt001", "part": "part-1a2b3c4d-00000.npy", "loc": [0, 98], "seconds": 0.98, "path": "/d/spk1/utt001.wav"},
+    {"id": "a\"b\\c\u00e9\u4e2d", "part": "part-x.ark", "loc": 123456789012, "seconds": 1e-05, "path": "/d/\udcff\t.wav",
+     "label": "yes\n", "speaker": "s\u00e9"},
+    {"id": "x", "part": "part-x.h5", "loc": "x/y", "seconds": 3.0, "path": "p", "speaker": "s"},
+    {"id": "x", "part": "p", "loc": 1, "seconds": 2.0, "path": "p", "segment": [0.5, 1.5]},  # other keys
+])
+def test_journal_line_is_json_dumps(rec):
+    from fastfeat.corpus.journal import journal_line
+
+    assert journal_line(rec) == json.dumps(rec) + "\n"
