@@ -99,9 +99,16 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
     Raises
     ------
     ValueError, TypeError
-        Bad arguments or inputs, an existing output without ``resume``, or
-        ``resume`` with another config -- all before any file is read.
+        Bad arguments or inputs, an existing output without ``resume``,
+        ``resume`` with another config, or an output another run is writing
+        (the message names its pid and host) -- all before any file is read.
         Unreadable files never raise; they are listed in ``errors``.
+    OSError
+        The output's disk is full: the message names the output; what is
+        written is whole, and ``resume=True`` finishes once there is space.
+    KeyboardInterrupt
+        Passed on after the running tasks dropped their unfinished parts and
+        the entry file was written for what is done (``resume=True`` goes on).
 
     Examples
     --------
