@@ -326,3 +326,30 @@ def test_journal_line_is_json_dumps(rec):
     from fastfeat.corpus.journal import journal_line
 
     assert journal_line(rec) == json.dumps(rec) + "\n"
+
+
+def test_hdf5_stops_before_the_disk_is_full(clips, tmp_path, monkeypatch):
+    """libhdf5 cannot recover from a failed write (on a real full tmpfs it crashed the process), so
+    the HDF5 writer checks the free space first and stops cleanly with the disk-full error."""
+    from fastfeat.corpus import tasks
+    from fastfeat.corpus.formats import hdf5
+
+    root, refs = clips
+    monkeypatch.setattr(tasks, "FILES_PER_PART", 4)
+    real, calls = os.statvfs, [0]
+
+    class Full:
+        f_bavail, f_frsize = 1000, 4096  # 4 MB free: under the margin
+
+    def statvfs(path):
+        calls[0] += 1
+        return Full if calls[0] > 9 else real(path)
+    with monkeypatch.context() as m:
+        m.setattr(hdf5.os, "statvfs", statvfs)
+        with pytest.raises(OSError, match=r"the disk is full .*less than 16 MiB free") as exc:
+            extract([root], tmp_path / "f.h5", jobs=1)
+        assert exc.value.errno == errno.ENOSPC
+    assert len(list(read_features(tmp_path / "f.h5"))) == 8
+    s = extract([root], tmp_path / "f.h5", resume=True, jobs=1)
+    assert (s.skipped, s.files) == (8, N - 8)
+    _check(tmp_path / "f.h5", refs)

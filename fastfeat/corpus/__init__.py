@@ -154,7 +154,7 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
                 todo.append(utt)
             seen.add(utt.id)
         bar = Progress(len(todo), progress)
-        failed = True
+        failed, full = True, False
         try:
             workers = len(client.scheduler_info()["workers"]) if client is not None else jobs
             tasks = plan(todo, store.root, store.format, config, max(workers, 1), block_frames)
@@ -171,6 +171,7 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
             failed = False
         except OSError as exc:
             if is_disk_full(exc):
+                full = True
                 raise OSError(exc.errno or errno.ENOSPC, f"out={os.fspath(out)!r}: the disk is full ({exc}); "
                               "what is written is whole: free some space and run again with "
                               "resume=True (--resume)") from None
@@ -178,11 +179,14 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         finally:
             bar.close()
             summary.failed = len(summary.errors)
-            try:
-                summary.errors_path = store.finish(summary.errors)
-            except OSError:
-                if not failed:
-                    raise  # else the first error is the one to report
+            if full:  # no entry file on a full disk (libhdf5 may crash there); resume writes it
+                store.close()
+            else:
+                try:
+                    summary.errors_path = store.finish(summary.errors)
+                except OSError:
+                    if not failed:
+                        raise  # else the first error is the one to report
             summary.wall_seconds = time.perf_counter() - t0
     finally:
         close_client()

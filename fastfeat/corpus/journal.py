@@ -183,6 +183,15 @@ class Store:
             os.fsync(self._journal.fileno())
             self.records += records
 
+    def close(self) -> None:
+        """End without writing the entry file (the disk is full): journal closed, lock released."""
+        try:
+            self._journal.close()
+        except OSError:
+            pass  # its unwritten tail is a torn line, dropped by resume
+        finally:
+            self.lock.release()
+
     def finish(self, errors: list[tuple[str, str]]) -> str:
         """Write the entry file (sorted by id, as Kaldi wants) and errors.tsv; returns the errors path."""
         try:
