@@ -7,6 +7,7 @@ command line.  Each test fails on the code before the fix.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import socket
@@ -312,3 +313,43 @@ def test_float64_wav_beyond_float32_range_is_an_error_without_a_numpy_warning(tm
             ff.Extractor(ff.Config())(y)
         s = extract([path], tmp_path / "o.h5", jobs=1)
     assert s.failed == 1 and "non-finite" in s.errors[0][1], s.errors
+
+
+@pytest.mark.parametrize("rec", [
+    {"id": "spk1/utt001", "part": "part-1a2b3c4d-00000.npy", "loc": [0, 98], "seconds": 0.98, "path": "/d/spk1/utt001.wav"},
+    {"id": "a\"b\\c\u00e9\u4e2d", "part": "part-x.ark", "loc": 123456789012, "seconds": 1e-05, "path": "/d/\udcff\t.wav",
+     "label": "yes\n", "speaker": "s\u00e9"},
+    {"id": "x", "part": "part-x.h5", "loc": "x/y", "seconds": 3.0, "path": "p", "speaker": "s"},
+    {"id": "x", "part": "p", "loc": 1, "seconds": 2.0, "path": "p", "segment": [0.5, 1.5]},  # other keys
+])
+def test_journal_line_is_json_dumps(rec):
+    from fastfeat.corpus.journal import journal_line
+
+    assert journal_line(rec) == json.dumps(rec) + "\n"
+
+
+def test_hdf5_stops_before_the_disk_is_full(clips, tmp_path, monkeypatch):
+    """libhdf5 cannot recover from a failed write (on a real full tmpfs it crashed the process), so
+    the HDF5 writer checks the free space first and stops cleanly with the disk-full error."""
+    from fastfeat.corpus import tasks
+    from fastfeat.corpus.formats import hdf5
+
+    root, refs = clips
+    monkeypatch.setattr(tasks, "FILES_PER_PART", 4)
+    real, calls = os.statvfs, [0]
+
+    class Full:
+        f_bavail, f_frsize = 1000, 4096  # 4 MB free: under the margin
+
+    def statvfs(path):
+        calls[0] += 1
+        return Full if calls[0] > 9 else real(path)
+    with monkeypatch.context() as m:
+        m.setattr(hdf5.os, "statvfs", statvfs)
+        with pytest.raises(OSError, match=r"the disk is full .*less than 16 MiB free") as exc:
+            extract([root], tmp_path / "f.h5", jobs=1)
+        assert exc.value.errno == errno.ENOSPC
+    assert len(list(read_features(tmp_path / "f.h5"))) == 8
+    s = extract([root], tmp_path / "f.h5", resume=True, jobs=1)
+    assert (s.skipped, s.files) == (8, N - 8)
+    _check(tmp_path / "f.h5", refs)

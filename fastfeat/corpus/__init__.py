@@ -109,9 +109,16 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
     Raises
     ------
     ValueError, TypeError
-        Bad arguments or inputs, an existing output without ``resume``, or
-        ``resume`` with another config -- all before any file is read.
+        Bad arguments or inputs, an existing output without ``resume``,
+        ``resume`` with another config, or an output another run is writing
+        (the message names its pid and host) -- all before any file is read.
         Unreadable files never raise; they are listed in ``errors``.
+    OSError
+        The output's disk is full: the message names the output; what is
+        written is whole, and ``resume=True`` finishes once there is space.
+    KeyboardInterrupt
+        Passed on after the running tasks dropped their unfinished parts and
+        the entry file was written for what is done (``resume=True`` goes on).
 
     Examples
     --------
@@ -162,7 +169,7 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
                 todo.append(utt)
             seen.add(utt.id)
         bar = Progress(len(todo), progress)
-        failed = True
+        failed, full = True, False
         try:
             workers = len(client.scheduler_info()["workers"]) if client is not None else jobs
             tasks = plan(todo, store.root, store.format, config, max(workers, 1), block_frames, compress)
@@ -179,6 +186,7 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
             failed = False
         except OSError as exc:
             if is_disk_full(exc):
+                full = True
                 raise OSError(exc.errno or errno.ENOSPC, f"out={os.fspath(out)!r}: the disk is full ({exc}); "
                               "what is written is whole: free some space and run again with "
                               "resume=True (--resume)") from None
@@ -186,11 +194,14 @@ def extract(inputs: Iterable[str | os.PathLike | Utterance], out: str | os.PathL
         finally:
             bar.close()
             summary.failed = len(summary.errors)
-            try:
-                summary.errors_path = store.finish(summary.errors)
-            except OSError:
-                if not failed:
-                    raise  # else the first error is the one to report
+            if full:  # no entry file on a full disk (libhdf5 may crash there); resume writes it
+                store.close()
+            else:
+                try:
+                    summary.errors_path = store.finish(summary.errors)
+                except OSError:
+                    if not failed:
+                        raise  # else the first error is the one to report
             summary.wall_seconds = time.perf_counter() - t0
     finally:
         close_client()

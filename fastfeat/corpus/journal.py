@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import time
+from json.encoder import encode_basestring_ascii as _esc
 from typing import Any
 
 from ..config import Config
@@ -92,6 +93,24 @@ def read_journal(root: str) -> list[dict]:
     return [json.loads(line) for line in data[:data.rfind(b"\n") + 1].splitlines()]
 
 
+def journal_line(r: dict) -> str:
+    """``json.dumps(r) + "\\n"`` for a record, four times faster (it is GIL-held work per file).
+
+    Keys in the order the tasks make them; strings escaped by json's own C
+    escaper (ASCII only, so a name that is not UTF-8 survives as ``\\udcXX``).
+    """
+    if len(r) != 5 + ("label" in r) + ("speaker" in r):  # a record with other keys: the general encoder
+        return json.dumps(r) + "\n"
+    loc = r["loc"]
+    loc = f"[{loc[0]}, {loc[1]}]" if type(loc) is list else _esc(loc) if type(loc) is str else int(loc)
+    text = (f'{{"id": {_esc(r["id"])}, "part": {_esc(r["part"])}, "loc": {loc}, '
+            f'"seconds": {float(r["seconds"])!r}, "path": {_esc(r["path"])}')
+    for key in ("label", "speaker"):
+        if key in r:
+            text += f', "{key}": {_esc(r[key])}'
+    return text + "}\n"
+
+
 def _write_json(path: str, value: Any) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(value, f, indent=1)
@@ -163,10 +182,19 @@ class Store:
 
     def commit(self, records: list[dict]) -> None:
         if records:
-            self._journal.write(b"".join(json.dumps(r).encode("utf-8") + b"\n" for r in records))
+            self._journal.write("".join(map(journal_line, records)).encode("ascii"))
             self._journal.flush()
             os.fsync(self._journal.fileno())
             self.records += records
+
+    def close(self) -> None:
+        """End without writing the entry file (the disk is full): journal closed, lock released."""
+        try:
+            self._journal.close()
+        except OSError:
+            pass  # its unwritten tail is a torn line, dropped by resume
+        finally:
+            self.lock.release()
 
     def finish(self, errors: list[tuple[str, str]]) -> str:
         """Write the entry file (sorted by id, as Kaldi wants) and errors.tsv; returns the errors path."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from typing import Any
@@ -40,6 +41,8 @@ class H5Part(Part):
     out_suffixes = (".h5", ".hdf5")
     suffix = ".h5"
     CHUNK_ROWS = 4096
+    #: free bytes left untouched on the output's filesystem (see ``_check_space``)
+    SPACE_MARGIN = 16 << 20
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -68,8 +71,23 @@ class H5Part(Part):
     def read(cls, src: Any, loc: Any) -> np.ndarray:
         return src[loc][()]
 
+    def _check_space(self, nbytes: int) -> None:
+        """Stop with ENOSPC while ``SPACE_MARGIN`` is still free.
+
+        libhdf5 does not recover from a failed write: on a full disk it raises
+        nothing where the data is written, prints errors when objects are
+        freed, and can crash the process.  So the disk is checked before
+        every write instead (one statvfs), and the run stops cleanly.
+        """
+        st = os.statvfs(os.path.dirname(self.tmp))
+        if st.f_bavail * st.f_frsize < nbytes + self.SPACE_MARGIN:
+            raise OSError(errno.ENOSPC, f"No space left on device (less than {self.SPACE_MARGIN >> 20} MiB "
+                          f"free; HDF5 is not written closer to a full disk)", self.tmp)
+
     def add(self, utt: Utterance, feats: np.ndarray) -> Any:
-        self._ds = self._f.create_dataset(utt.id, data=half(feats) if self.compress else feats)
+        data = half(feats) if self.compress else feats
+        self._check_space(data.nbytes)
+        self._ds = self._f.create_dataset(utt.id, data=data)
         self._label(utt)
         self.count += 1
         return utt.id
@@ -89,6 +107,7 @@ class H5Part(Part):
         self._label(utt)
 
     def append(self, rows: np.ndarray) -> None:
+        self._check_space(rows.nbytes)
         self._ds.resize(self.rows + rows.shape[0], axis=0)
         self._ds[self.rows:] = half(rows) if self.compress else rows
         self.rows += rows.shape[0]
