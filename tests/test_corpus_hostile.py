@@ -100,8 +100,8 @@ _SLOW_RUN = textwrap.dedent("""
     import fastfeat.corpus.tasks as tasks
     from fastfeat.cli import main
     _done = tasks._done
-    def slow_done(*args):  # ~30 ms per file, so the run is still going when the test acts
-        time.sleep(0.03)
+    def slow_done(*args):  # 0.1 s per file (2.4 s in all), so the run is still going when the test acts
+        time.sleep(0.1)
         return _done(*args)
     tasks._done = slow_done
     tasks.FILES_PER_PART = 2
