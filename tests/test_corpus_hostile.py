@@ -96,12 +96,14 @@ def test_file_name_not_utf8_is_one_error_and_the_rest_is_written(clips, tmp_path
 # ------------------------------------------------------------- (2) one run at a time per output
 
 _SLOW_RUN = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # Ctrl-C as in a terminal: a test runner may ignore SIGINT, and children inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import fastfeat.corpus.tasks as tasks
     from fastfeat.cli import main
     _done = tasks._done
-    def slow_done(*args):  # ~30 ms per file, so the run is still going when the test acts
-        time.sleep(0.03)
+    def slow_done(*args):  # 0.1 s per file (2.4 s in all), so the run is still going when the test acts
+        time.sleep(0.1)
         return _done(*args)
     tasks._done = slow_done
     tasks.FILES_PER_PART = 2
