@@ -307,6 +307,37 @@ ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wa
 /* Decode count interleaved samples at src (count * bits / 8 bytes) to float32. */
 ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out);
 
+/* ---- Resampling (resample.c) ----------------------------------------------
+ *
+ * Rational polyphase resampling by up/down = target_sr/orig_sr (in lowest
+ * terms) with the filter of scipy.signal.resample_poly (Kaiser(5) windowed
+ * sinc, 2 * 10 * max(up, down) + 1 taps, DC gain up).  ff_resampler is
+ * immutable (share it between threads).  Output m reads inputs
+ * ff_resample_first_input(r, m) .. + ceil(taps / up); the signal has n_in
+ * inputs and ceil(n_in * up / down) outputs.  Any split of the outputs into
+ * ff_resample_run calls gives the same numbers bit for bit.
+ */
+#define FF_RESAMPLE_MAX_TAPS ((int64_t)1 << 22) /* 4,194,304 taps: 32 MiB, max(up, down) <= 209,715 */
+typedef struct ff_resampler ff_resampler;
+
+/* Taps of the filter for these rates (-1 for a rate <= 0). */
+int64_t ff_resample_taps_for(int64_t orig_sr, int64_t target_sr);
+/* FF_E_CONFIG for a rate <= 0 or a filter longer than FF_RESAMPLE_MAX_TAPS. */
+ff_status ff_resampler_new(int64_t orig_sr, int64_t target_sr, ff_resampler **out);
+void ff_resampler_free(ff_resampler *r);
+void ff_resampler_info(const ff_resampler *r, int64_t *up, int64_t *down, int64_t *taps);
+int64_t ff_resample_first_input(const ff_resampler *r, int64_t m);
+int64_t ff_resample_outputs(const ff_resampler *r, int64_t n_in);
+/* Outputs (from 0) whose every input has arrived once `received` inputs have. */
+int64_t ff_resample_ready(const ff_resampler *r, int64_t received);
+/*
+ * Outputs m0 <= m < m1 into out (m1 - m0 floats).  x holds inputs x0 .. x0 + nx - 1
+ * of a signal of n_in inputs and must cover every input those outputs read
+ * (clipped to 0 .. n_in - 1), else FF_E_ARG.
+ */
+ff_status ff_resample_run(const ff_resampler *r, const double *x, int64_t x0, int64_t nx, int64_t n_in,
+                          int64_t m0, int64_t m1, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -102,6 +102,19 @@ cdef extern from "fastfeat.h" nogil:
     ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wav_info *info)
     ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out)
 
+    ctypedef struct ff_resampler:
+        pass
+    int64_t FF_RESAMPLE_MAX_TAPS
+    int64_t ff_resample_taps_for(int64_t orig_sr, int64_t target_sr)
+    ff_status ff_resampler_new(int64_t orig_sr, int64_t target_sr, ff_resampler **out)
+    void ff_resampler_free(ff_resampler *r)
+    void ff_resampler_info(const ff_resampler *r, int64_t *up, int64_t *down, int64_t *taps)
+    int64_t ff_resample_first_input(const ff_resampler *r, int64_t m)
+    int64_t ff_resample_outputs(const ff_resampler *r, int64_t n_in)
+    int64_t ff_resample_ready(const ff_resampler *r, int64_t received)
+    ff_status ff_resample_run(const ff_resampler *r, const double *x, int64_t x0, int64_t nx, int64_t n_in,
+                              int64_t m0, int64_t m1, float *out)
+
 cdef extern from "stdlib.h" nogil:
     void *malloc(size_t n)
     void *realloc(void *p, size_t n)
@@ -180,7 +193,7 @@ cdef int64_t _read_file(const char *path, int64_t max_bytes, uint8_t **buf, size
     cdef struct_stat st
     cdef int64_t size, got = 0
     cdef ssize_t r
-    cdef int fd = fcntl.open(path, fcntl.O_RDONLY)
+    cdef int fd = fcntl.open(path, fcntl.O_RDONLY | fcntl.O_NONBLOCK)  # a FIFO must not block the open
     if fd < 0:
         return -1
     if fstat(fd, &st) != 0 or not S_ISREG(st.st_mode) or st.st_size > max_bytes \
@@ -583,3 +596,52 @@ def delta(const float[:, ::1] x, int order, int width, float[:, ::1] out):
             st = ff_delta(&x[0, 0], rows, cols, cols, order, width, &out[0, 0], cols, scratch)
         free(scratch)
     return st
+
+
+RESAMPLE_MAX_TAPS = FF_RESAMPLE_MAX_TAPS
+
+
+def resample_taps(int64_t orig_sr, int64_t target_sr):
+    """Taps of the polyphase filter for these rates (csrc/resample.c)."""
+    return ff_resample_taps_for(orig_sr, target_sr)
+
+
+cdef class ResampleFilter:
+    """An immutable ff_resampler (csrc/resample.c); ``run`` releases the GIL.
+
+    fastfeat.io checks the rates and the filter length first; here a refusal
+    is only an EngineError.
+    """
+    cdef ff_resampler *r
+    cdef readonly int64_t up, down, taps
+
+    def __cinit__(self, int64_t orig_sr, int64_t target_sr):
+        cdef ff_status st = ff_resampler_new(orig_sr, target_sr, &self.r)
+        if st != 0:
+            raise EngineError(f"ff_resampler_new: {strerror(st)}")
+        ff_resampler_info(self.r, &self.up, &self.down, &self.taps)
+
+    def __dealloc__(self):
+        ff_resampler_free(self.r)
+
+    def first_input(self, int64_t m):
+        return ff_resample_first_input(self.r, m)
+
+    def outputs(self, int64_t n_in):
+        return ff_resample_outputs(self.r, n_in)
+
+    def ready(self, int64_t received):
+        return ff_resample_ready(self.r, received)
+
+    def run(self, const double[::1] x, int64_t x0, int64_t n_in, int64_t m0, int64_t m1):
+        """Outputs m0 <= m < m1 (float32) from inputs x0 .. x0 + len(x) - 1 of n_in."""
+        out = np.empty(max(m1 - m0, 0), dtype=np.float32)
+        cdef float[::1] o = out
+        cdef const double *xp = &x[0] if x.shape[0] > 0 else NULL
+        cdef float *op = &o[0] if o.shape[0] > 0 else NULL
+        cdef ff_status st
+        with nogil:
+            st = ff_resample_run(self.r, xp, x0, x.shape[0], n_in, m0, m1, op)
+        if st != 0:
+            raise EngineError(f"ff_resample_run: {strerror(st)}")
+        return out
