@@ -148,6 +148,10 @@ static void transpose_in(const float *const *xp, int lanes, int32_t len, float *
 {
     int l = 0;
     int32_t i;
+    if (lanes == 1) { /* one frame (a stream) */
+        memcpy(buf, xp[0], sizeof(float) * (size_t)len);
+        return;
+    }
 #if defined(__SSE2__)
     for (; l + 4 <= lanes; l += 4) {
         const float *x0 = xp[l], *x1 = xp[l + 1], *x2 = xp[l + 2], *x3 = xp[l + 3];
