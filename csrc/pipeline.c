@@ -348,10 +348,31 @@ static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, 
     return block_spectrum(e, w, lanes);
 }
 
+/* Delta (d = 1) and delta-delta (d = 2) columns of out for every frame
+ * whose inputs are there: `ready` static rows [0, ready) are written, and
+ * done[d - 1] frames of order d already have theirs.  Order d of frame t needs
+ * order d - 1 up to frame t + width (clamped to the last frame). */
+static void deltas_upto(const ff_extractor *e, float *out, int64_t nf, int64_t ready,
+                        int64_t *done)
+{
+    const int32_t ns = e->n_static, nfeat = e->n_feat;
+    const int width = e->cfg.delta_width;
+    int64_t avail = ready, t;
+    int d;
+    for (d = 1; d <= e->cfg.deltas; d++) {
+        const int64_t limit = avail >= nf ? nf : avail - width;
+        for (t = done[d - 1]; t < limit; t++)
+            ff_delta_row(out + (d - 1) * ns, 0, nfeat, t, nf - 1, ns, width,
+                         out + t * nfeat + d * ns);
+        if (limit > done[d - 1]) done[d - 1] = limit;
+        avail = done[d - 1];
+    }
+}
+
 /* Frames [fa, fb): full pipeline into out rows, or (tmp != NULL) up to the log
  * into tmp rows of width pre+1 (energy last). */
 static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *in,
-                       int64_t fa, int64_t fb, float *out, float *tmp)
+                       int64_t fa, int64_t fb, float *out, float *tmp, int64_t *dl_done)
 {
     const int32_t pre = ff_pre_dct_width(e);
     int64_t f;
@@ -360,6 +381,8 @@ static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *i
         float *spec = front(e, w, in, f, lanes);
         if (!tmp) {
             ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+            /* one thread over all frames: the deltas while the rows are in cache */
+            if (dl_done) deltas_upto(e, out, fb, f + lanes, dl_done);
         } else {
             int l;
             int32_t k;
@@ -396,7 +419,7 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
  * split by blocks over threads, each with its own workspace. */
 static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_input *in,
                               int64_t nf, float *out, float *tmp, const float *tmp_in,
-                              int n_threads)
+                              int n_threads, int64_t *dl_done)
 {
     const int64_t n_blocks = (nf + FF_LANES - 1) / FF_LANES;
     ff_status st = FF_OK;
@@ -419,7 +442,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
             }
             if (w) {
                 if (tmp_in) run_back(e, w, fa, fb, tmp_in, out);
-                else run_frames(e, w, in, fa, fb, out, tmp);
+                else run_frames(e, w, in, fa, fb, out, tmp, NULL);
             }
             ff_workspace_free(local);
         }
@@ -428,7 +451,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
 #endif
     (void)n_threads;
     if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
-    else run_frames(e, ws, in, 0, nf, out, tmp);
+    else run_frames(e, ws, in, 0, nf, out, tmp, dl_done);
     return st;
 }
 
@@ -447,39 +470,28 @@ static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
             if (tmp[f * (pre + 1) + k] < lo) tmp[f * (pre + 1) + k] = lo;
 }
 
-/* Delta and delta-delta columns from the static columns of out. */
-static void add_deltas(const ff_extractor *e, float *out, int64_t nf)
-{
-    const int32_t ns = e->n_static, nfeat = e->n_feat;
-    int64_t t;
-    int d;
-    for (d = 1; d <= e->cfg.deltas; d++)
-        for (t = 0; t < nf; t++)
-            ff_delta_row(out + (d - 1) * ns, 0, nfeat, t, nf - 1, ns, e->cfg.delta_width,
-                         out + t * nfeat + d * ns);
-}
-
 /* Both passes (top_db: front into tmp, clip, back) and the deltas. */
 static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input *in, int64_t nf,
                         float *out, int n_threads)
 {
+    int64_t dl_done[2] = {0, 0}; /* frames with their delta / delta-delta */
     ff_status st;
     if (n_threads < 1) n_threads = 1;
     if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
         const int32_t pre = ff_pre_dct_width(e);
         float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
         if (!tmp) return FF_E_NOMEM;
-        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads);
+        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads, NULL);
         if (st == FF_OK) {
             clip_top_db(tmp, nf, pre, e->cfg.top_db);
-            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads);
+            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads, NULL);
         }
         free(tmp);
     } else {
-        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads);
+        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads, dl_done);
     }
     if (st != FF_OK) return st;
-    add_deltas(e, out, nf);
+    deltas_upto(e, out, nf, nf, dl_done); /* the rest (all of them after threads) */
     return FF_OK;
 }
 

@@ -53,7 +53,8 @@ void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,
 
 /* ---- delta.c ---- */
 /* Delta of frame t: rows holds frames [first, last] (at least those within
- * width of t), row i at rows + (i - first) * stride; indices clamp to [0, last]. */
+ * width of t), row i at rows + (i - first) * stride; indices clamp to [0, last].
+ * out must not overlap the rows read. */
 void ff_delta_row(const float *rows, int64_t first, int64_t stride, int64_t t, int64_t last,
                   int64_t cols, int width, float *out);
 #endif
