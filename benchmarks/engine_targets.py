@@ -79,7 +79,7 @@ def run(quick: bool) -> list[tuple[str, str, bool]]:
     if ff.backend() != "c":
         raise SystemExit(f"fastfeat.backend() is {ff.backend()!r}: build the C engine first")
     peers.limit_blas_threads(1)
-    n_clips, long_s, reps = (50, 120.0, 3) if quick else (200, 600.0, 5)
+    n_clips, long_s, reps = (50, 120.0, 5) if quick else (100, 600.0, 11)
     clips = make_clips(n_clips)
     long = make_long(long_s)
     out = []
@@ -120,7 +120,7 @@ def render(rows: list[tuple[str, str, bool]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.engine_targets",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="120 s signal, 50 clips, 3 repeats")
+    parser.add_argument("--quick", action="store_true", help="120 s signal, 50 clips, 5 repeats")
     parser.add_argument("--markdown", metavar="FILE", help="also write the table to FILE")
     args = parser.parse_args(argv)
     start = time.perf_counter()
