@@ -84,6 +84,8 @@ static void read_config(reader *r, ff_config *c)
     c->energy_source = (ff_energy_source)(take(r, 1) % 3);
     c->deltas = (int32_t)(take(r, 1) % 3);
     c->delta_width = 1 + (int32_t)(take(r, 1) % 4);
+    c->blackman_coeff = (take(r, 1) & 1) ? 0.42 : 0.5;
+    c->vtln_warp = (take(r, 1) & 3) == 0 ? 0.9 + 0.05 * (double)(take(r, 1) % 5) : 1.0;
 }
 
 static void check(int ok, const char *what)
