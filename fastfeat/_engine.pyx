@@ -7,6 +7,8 @@ the GIL released.
 """
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from posix cimport fcntl, unistd
 from posix.stat cimport S_ISREG, fstat, struct_stat
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
@@ -364,11 +366,48 @@ cdef class Engine:
         return result, np.asarray(rows).tolist(), np.asarray(frames).tolist(), t_decode, t_compute
 
 
+cdef inline bint _is_float32(const char *fmt):
+    """Buffer format of a native float32 ("f", "=f" or "<f" on little-endian)."""
+    if fmt == NULL:
+        return True
+    if fmt[0] == b"=" or (fmt[0] == b"<" and _LITTLE):
+        fmt += 1
+    return fmt[0] == b"f" and fmt[1] == 0
+
+
+cdef bint _borrow(object o, Py_buffer *b, int flags):
+    """PyObject_GetBuffer that answers False (no exception) when o refuses."""
+    try:
+        PyObject_GetBuffer(o, b, flags)
+    except (BufferError, TypeError, ValueError):
+        return False
+    return True
+
+
+cdef bint _LITTLE = np.little_endian
+_np_empty = np.empty
+_np_float32 = np.float32
+
+
+cdef inline object _empty_rows(int64_t rows, int n_features, list shapes):
+    """np.empty((rows, n_features), float32) with the shape tuples of small
+    row counts made once per stream."""
+    cdef object shape
+    if rows < len(shapes):
+        shape = shapes[rows]
+    else:
+        shape = (rows, n_features)
+    return _np_empty(shape, _np_float32)
+
+
 cdef class StreamState:
     """Owns an ff_stream bound to an Engine (kept alive by this object)."""
     cdef ff_stream *s
     cdef Engine engine
     cdef readonly int n_features
+    cdef list _shapes
+    cdef object _last_out
+    cdef list _last_views
 
     def __cinit__(self, Engine engine):
         cdef ff_status st = ff_stream_new(engine.ext, &self.s)
@@ -376,6 +415,8 @@ cdef class StreamState:
             raise EngineError(f"ff_stream_new: {strerror(st)}")
         self.engine = engine
         self.n_features = engine.n_features
+        self._shapes = [(r, self.n_features) for r in range(8)]
+        self._last_views = []
 
     def __dealloc__(self):
         ff_stream_free(self.s)
@@ -412,6 +453,71 @@ cdef class StreamState:
         else:
             st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
         return st, k, bad
+
+    def push_rows(self, x, out=None):
+        """Stream.push's fast path: the rows array (a new one, or the view
+        out[:k]), or None when x or out is not what the typed path takes
+        (a C-contiguous 1-D float32 array; a C-contiguous writeable 2-D
+        float32 out with n_features columns and room for the rows) or the C
+        push refused the samples; the stream is unchanged then and the caller
+        takes the checked path, which names the problem.  No memoryview
+        objects: the buffers are borrowed for the call only.
+        """
+        cdef Py_buffer xb, ob
+        cdef ff_status st
+        cdef int64_t n, rows, k = 0, bad = -1
+        cdef object res
+        if not isinstance(x, np.ndarray) or (out is not None and not isinstance(out, np.ndarray)):
+            return None
+        if not _borrow(x, &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT):
+            return None
+        try:
+            if xb.ndim != 1 or xb.itemsize != 4 or not _is_float32(xb.format):
+                return None
+            n = xb.shape[0]
+            rows = ff_stream_rows_for(self.s, n)
+            if out is None:
+                res = _empty_rows(rows, self.n_features, self._shapes)
+            else:
+                res = out
+            if not _borrow(res, &ob, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE):
+                return None
+            try:
+                if (ob.ndim != 2 or ob.itemsize != 4 or not _is_float32(ob.format)
+                        or ob.shape[1] != self.n_features or ob.shape[0] < rows):
+                    return None
+                if rows >= RELEASE_GIL_FRAMES:
+                    with nogil:
+                        st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
+                                            <float *>ob.buf if ob.shape[0] > 0 else NULL,
+                                            ob.shape[0], &k, &bad)
+                else:
+                    st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
+                                        <float *>ob.buf if ob.shape[0] > 0 else NULL,
+                                        ob.shape[0], &k, &bad)
+            finally:
+                PyBuffer_Release(&ob)
+        finally:
+            PyBuffer_Release(&xb)
+        if st != 0:
+            return None
+        if out is None:
+            return res
+        return self._view(out, k)
+
+    cdef object _view(self, object out, int64_t k):
+        """out[:k], the view reused while pushes write into the same out
+        (a view holds no state of its own, so handing it out again is safe)."""
+        if out is not self._last_out or k >= len(self._last_views):
+            self._last_out = out
+            self._last_views = [None] * 8
+            if k >= 8:
+                return out[:k]
+        v = self._last_views[k]
+        if v is None:
+            v = out[:k]
+            self._last_views[k] = v
+        return v
 
     def flush(self, float[:, ::1] out):
         """Returns (status, rows written)."""

@@ -1425,6 +1425,19 @@ class StreamState:
                 return int(status), int(k), int(bad)
             self._grow(x.shape[0], False)
 
+    def push_rows(self, x, out=None):
+        """Stream.push's fast path (as the C binding's): the rows (a new array
+        or out[:k]), or None when x / out are not the typed arrays push takes
+        or the push failed; nothing changed then."""
+        try:
+            buf = np.empty((self.rows_for(len(x)), self.n_features), np.float32) if out is None else out
+            status, k, _ = self.push(x, buf)
+        except (TypeError, ValueError, AttributeError):
+            return None
+        if status != OK:
+            return None
+        return buf if out is None else buf[:k]
+
     def flush(self, out) -> tuple[int, int]:
         """Returns (status, rows written)."""
         _check_out(out)
