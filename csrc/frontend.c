@@ -67,39 +67,51 @@ FF_HOT void ff_sum_squares(const float *buf, int32_t len, int lanes, float *acc)
         }
 }
 
-FF_HOT void ff_preemph_frame(float *buf, int32_t len, int lanes, float coef)
+/* Rows i of `lanes` floats: buf[i] = (buf[i] - coef buf[i-1]) w[i], run
+ * downwards so buf[i-1] is still the unfiltered sample; i = 0 uses itself
+ * (Kaldi).  coef == 0 skips the filter (not x - 0 x, which could flip the
+ * sign of a zero).  A block of FF_LANES takes a loop of constant length, which
+ * the compiler turns into whole vectors; every lane count does the same
+ * operations per value, so the bits do not depend on it. */
+#define PREEMPH_WINDOW_ROWS(L)                                                 \
+    do {                                                                       \
+        if (coef != 0.0f) {                                                    \
+            for (i = len - 1; i >= 1; i--) {                                   \
+                float *cur = buf + (size_t)i * (L);                            \
+                const float *prev = cur - (L);                                 \
+                const float wi = w[i];                                         \
+                for (l = 0; l < (L); l++) cur[l] = (cur[l] - coef * prev[l]) * wi; \
+            }                                                                  \
+            for (l = 0; l < (L); l++) buf[l] = (buf[l] - coef * buf[l]) * w[0]; \
+        } else {                                                               \
+            for (i = 0; i < len; i++) {                                        \
+                float *row = buf + (size_t)i * (L);                            \
+                const float wi = w[i];                                         \
+                for (l = 0; l < (L); l++) row[l] *= wi;                        \
+            }                                                                  \
+        }                                                                      \
+    } while (0)
+
+FF_HOT void ff_preemph_window(float *restrict buf, const float *restrict w, int32_t len,
+                              int32_t n_fft, int lanes, float coef)
 {
     int32_t i;
     int l;
     if (lanes == 1) { /* one frame (a stream): run along the samples */
-        for (i = len - 1; i >= 1; i--) buf[i] -= coef * buf[i - 1];
-        buf[0] -= coef * buf[0];
-        return;
-    }
-    for (i = len - 1; i >= 1; i--) {
-        float *cur = buf + (size_t)i * lanes;
-        const float *prev = cur - lanes;
-        for (l = 0; l < lanes; l++) cur[l] -= coef * prev[l];
-    }
-    for (l = 0; l < lanes; l++) buf[l] -= coef * buf[l];
-}
-
-FF_HOT void ff_window_apply(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes)
-{
-    int32_t i;
-    int l;
-    if (lanes == 1) {
-        for (i = 0; i < len; i++) buf[i] *= w[i];
-        memset(buf + len, 0, sizeof(float) * (size_t)(n_fft - len));
-        return;
-    }
-    for (i = 0; i < len; i++) {
-        float *row = buf + (size_t)i * lanes;
-        const float wi = w[i];
-        for (l = 0; l < lanes; l++) row[l] *= wi;
+        if (coef != 0.0f) {
+            for (i = len - 1; i >= 1; i--) buf[i] = (buf[i] - coef * buf[i - 1]) * w[i];
+            buf[0] = (buf[0] - coef * buf[0]) * w[0];
+        } else {
+            for (i = 0; i < len; i++) buf[i] *= w[i];
+        }
+    } else if (lanes == FF_LANES) {
+        PREEMPH_WINDOW_ROWS(FF_LANES);
+    } else {
+        PREEMPH_WINDOW_ROWS(lanes);
     }
     memset(buf + (size_t)len * lanes, 0, sizeof(float) * (size_t)(n_fft - len) * lanes);
 }
+#undef PREEMPH_WINDOW_ROWS
 
 FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
                         float scale, float *energy)

@@ -202,7 +202,8 @@ def _extractor(config: Config | None, sr: int | None, kind: str, backend: str) -
         if kind != "mfcc" and config.energy == "replace_c0":
             changes["energy"] = None  # c0 does not exist outside the cepstrum
         if kind == "power":
-            changes.update(log=None, top_db=None, deltas=0, energy=None)
+            changes.update(log=None, top_db=None, deltas=0, energy=None, log_offset=0.0, log_scale=1.0,
+                           normalize=None)
         config = config.replace(**changes)
     return Extractor(config, backend=backend)
 

@@ -71,6 +71,7 @@ class Stream:
         self._backend = _backend.resolve(backend)
         self._state = _backend.engine_for(config, self._backend).stream()
         self._n_features = self._state.n_features
+        self._push_rows = self._state.push_rows
 
     @property
     def config(self) -> Config:
@@ -146,18 +147,12 @@ class Stream:
         RuntimeError
             The stream was flushed; call ``reset()`` first.
         """
-        # Fast path for a C-contiguous 1-D float32 array and a fitting `out`
-        # (the binding's typed memoryviews accept nothing else); anything
-        # unusual, and every error, goes through _push_checked, which names
-        # the parameter.  A failed fast path changed nothing.
-        try:
-            rows = self._state.rows_for(len(samples))
-            buf = np.empty((rows, self._n_features), np.float32) if out is None else out
-            status, k, _ = self._state.push(samples, buf)
-            if status == 0:
-                return buf if out is None else buf[:k]
-        except (TypeError, ValueError, AttributeError, BufferError):
-            pass
+        # Fast path for a C-contiguous 1-D float32 array and a fitting `out`;
+        # anything unusual, and every error, goes through _push_checked, which
+        # names the parameter.  A failed fast path changed nothing.
+        rows = self._push_rows(samples, out)
+        if rows is not None:
+            return rows
         return self._push_checked(samples, out)
 
     def _push_checked(self, samples, out):
