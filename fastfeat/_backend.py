@@ -218,7 +218,10 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
             f"(config.replace(sample_rate={sr}))"
         )
     if not isinstance(y, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64 samples, got {type(y).__name__}")
+        hint = (f"; convert it first: np.asarray({name}, dtype=np.float32)"
+                if isinstance(y, (list, tuple)) or hasattr(y, "__array__") else "")
+        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64 samples, got "
+                        f"{type(y).__name__}{hint}")
     if y.dtype.kind in "iu":
         scale = 2 ** (8 * y.dtype.itemsize - 1)
         raise TypeError(
@@ -228,9 +231,15 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
     if y.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} has dtype {y.dtype}; {name} must be float32 or float64 samples")
     if y.ndim != 1:
+        if y.ndim == 2:  # the channels are the short axis: (2, N) channels-first, (N, 2) channels-last
+            axis = 0 if y.shape[0] <= y.shape[1] else 1
+            how = (f"{name}.mean(axis={axis}) for this shape: its {y.shape[axis]} channels are "
+                   f"along axis {axis}")
+        else:
+            how = f"e.g. {name}.mean(axis=0) for channels-first, {name}.mean(axis=-1) for channels-last"
         raise ValueError(
-            f"{name} must be 1-D (mono), got shape {y.shape}; downmix first "
-            f"(e.g. {name}.mean(axis=0) for channels-first) or load with fastfeat.load(path, mono=True)"
+            f"{name} must be 1-D (mono), got shape {y.shape}; downmix first ({how}) "
+            f"or load with fastfeat.load(path, mono=True)"
         )
     if not y.flags.c_contiguous:
         raise ValueError(f"{name} is not contiguous (strides {y.strides}); pass np.ascontiguousarray({name})")

@@ -316,6 +316,14 @@ class Config:
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
+        Warnings
+        --------
+        ``"kaldi"`` **dithers by default**, as Kaldi and kaldi-native-fbank do:
+        ``dither=3e-5`` (Kaldi's 1.0 on the int16 scale), seeded, so two runs
+        agree but silent frames are not exactly ``log(FLT_EPSILON)``.
+        ``fastfeat.compat.kaldi`` defaults to ``dither=0`` instead; pass
+        ``dither=0.0`` here for the same numbers as it.
+
         Examples
         --------
         >>> import fastfeat as ff

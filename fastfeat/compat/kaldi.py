@@ -4,9 +4,10 @@ Keyword names follow Kaldi's ``compute-fbank-feats`` / ``compute-mfcc-feats``
 options as spelled by ``torchaudio.compliance.kaldi`` (milliseconds for
 frame_length/frame_shift, ``high_freq <= 0`` meaning an offset from Nyquist);
 defaults are Kaldi's (kaldi-native-fbank's ``FbankOptions``/``MfccOptions``)
-except ``dither``, which defaults to 0 so that results are reproducible (Kaldi
-and kaldi-native-fbank add dither by default; pass ``dither=3e-5`` for
-kaldi-native-fbank's amount, drawn from fastfeat's seeded generator).  Output
+**except ``dither``, which defaults to 0 here** so that results are reproducible
+(Kaldi, kaldi-native-fbank and ``Config.preset("kaldi")`` add dither by default;
+pass ``dither=3e-5`` for kaldi-native-fbank's amount, drawn from fastfeat's
+seeded generator).  Output
 is (n_frames, n_features) like Kaldi's matrices.  The waveform is used at the
 scale given (Kaldi's command-line tools read int16-scaled samples).
 
@@ -93,6 +94,13 @@ def fbank(waveform: np.ndarray, *, blackman_coeff: float = 0.42, channel: int = 
     With ``use_energy`` the log energy is column 0 (or the last column with
     ``htk_compat``), as Kaldi orders it.
 
+    Warnings
+    --------
+    ``dither`` defaults to **0** here (reproducible output), unlike Kaldi,
+    kaldi-native-fbank and ``Config.preset("kaldi")``, which all dither by
+    default (3e-5 on a [-1, 1] signal, Kaldi's 1.0 on the int16 scale).  Pass
+    ``dither=3e-5`` to get Kaldi's default.
+
     Examples
     --------
     >>> import numpy as np
@@ -127,6 +135,13 @@ def mfcc(waveform: np.ndarray, *, blackman_coeff: float = 0.42, cepstral_lifter:
 
     ``use_energy`` (Kaldi's default) replaces c0 by the log frame energy.
     ``htk_compat=True`` (c0/energy moved last, HTK scaling) is not supported.
+
+    Warnings
+    --------
+    ``dither`` defaults to **0** here (reproducible output), unlike Kaldi,
+    kaldi-native-fbank and ``Config.preset("kaldi")``, which all dither by
+    default (3e-5 on a [-1, 1] signal, Kaldi's 1.0 on the int16 scale).  Pass
+    ``dither=3e-5`` to get Kaldi's default.
 
     Examples
     --------
