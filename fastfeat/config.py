@@ -23,7 +23,14 @@ MAX_DELTA_WIDTH = 64  # FF_MAX_DELTA_WIDTH
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """What a Config field accepts: its kind, range or choices, and meaning."""
+    """What a Config field accepts: its kind, range or choices, and meaning.
+
+    Examples
+    --------
+    >>> from fastfeat.config import FIELDS
+    >>> FIELDS["n_mels"].kind, FIELDS["n_mels"].low, FIELDS["n_mels"].high
+    ('int', 1, 4096)
+    """
 
     kind: str  # "int", "float", "bool", "choice"
     doc: str
@@ -35,7 +42,14 @@ class FieldSpec:
     optional: bool = False  # None accepted
 
     def describe(self) -> str:
-        """The accepted range in words, as used in error messages and docs."""
+        """The accepted range in words, as used in error messages and docs.
+
+        Examples
+        --------
+        >>> from fastfeat.config import FIELDS
+        >>> FIELDS["power"].describe()
+        'a finite number in (0, 8]'
+        """
         if self.kind == "bool":
             text = "True or False"
         elif self.kind == "choice":
@@ -337,12 +351,35 @@ class Config:
         return cls(**{**PRESETS[name], **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (JSON/TOML/HDF5-attribute friendly)."""
+        """The fields as a plain dict (JSON/TOML/HDF5-attribute friendly).
+
+        Frame sizes are the resolved sample counts, so the record reproduces
+        the Config at its own sample rate.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> d = ff.Config(sample_rate=8000).to_dict()
+        >>> d["sample_rate"], d["frame_length"], d["n_fft"]
+        (8000, 200, 256)
+        """
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "Config":
-        """Build from a mapping of field names (unknown names are an error)."""
+        """Build from a mapping of field names (unknown names are an error).
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> cfg = ff.Config(n_mfcc=20, deltas=2)
+        >>> ff.Config.from_dict(cfg.to_dict()) == cfg
+        True
+        >>> ff.Config.from_dict({"n_ceps": 20})
+        Traceback (most recent call last):
+        ...
+        TypeError: unknown Config field(s) n_ceps; valid fields: kind, sample_rate, frame_length, hop_length, n_fft, window, window_periodic, center, pad_mode, snip_edges, pad_end, preemphasis, preemphasis_scope, remove_dc, dither, seed, power, spectrum_norm, n_mels, fmin, fmax, mel_scale, mel_norm, mel_triangles, log, log_floor, log_floor_mode, top_db, n_mfcc, dct_norm, lifter, energy, energy_source, deltas, delta_width
+        """
         _check_names(values)
         return cls(**values)
 

@@ -76,7 +76,15 @@ class Extractor:
         return self._backend
 
     def n_frames(self, n_samples: int) -> int:
-        """Rows the output has for a signal of ``n_samples`` samples (0 if too short)."""
+        """Rows the output has for a signal of ``n_samples`` samples (0 if too short).
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> ext = ff.Extractor()  # 400-sample frames every 160 samples
+        >>> ext.n_frames(16000), ext.n_frames(400), ext.n_frames(399)
+        (98, 1, 0)
+        """
         return int(self._engine.n_frames(int(n_samples)))
 
     def __repr__(self) -> str:
@@ -98,6 +106,17 @@ class Extractor:
         Returns
         -------
         np.ndarray [shape=(n_frames, n_features)], float32
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> ext = ff.Extractor(ff.Config(deltas=1))
+        >>> y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+        >>> ext(y, sr=16000).shape
+        (48, 26)
+        >>> buf = np.empty((ext.n_frames(len(y)), ext.n_features), np.float32)
+        >>> ext(y, out=buf) is buf  # no allocation
+        True
         """
         if sr is None or sr == self._config.sample_rate:
             # Fast path for a C-contiguous 1-D float32 array (the binding's typed
@@ -149,6 +168,21 @@ class Extractor:
         ValueError, TypeError
             The first bad signal, named by its position (``signals[3] ...``);
             every signal is checked before any work starts.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> rng = np.random.default_rng(0)
+        >>> clips = [rng.standard_normal(n).astype(np.float32) for n in (16000, 8000, 4000)]
+        >>> ext = ff.Extractor()
+        >>> [f.shape for f in ext.map(clips, threads=2)]
+        [(98, 13), (48, 13), (23, 13)]
+        >>> all((a == ext(y)).all() for a, y in zip(ext.map(clips), clips))  # same as one by one
+        True
+        >>> ext.map([clips[0], clips[1].astype(np.int16)])
+        Traceback (most recent call last):
+        ...
+        TypeError: signals[1] has integer dtype int16; fastfeat does not guess the PCM scale. Pass signals[1].astype(np.float32) / 32768 or read the file with fastfeat.load(), which scales it
         """
         items = list(signals)
         if threads is None:

@@ -575,7 +575,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X: Any) -> Any:
-        """Pooled features: (n_signals, n_features_out_) float32 (a list of matrices with pooling=None).
+        """Pooled features: ``(n_signals, n_features_out_)`` float32 (a list of matrices with pooling=None).
 
         Without ``cmvn="global"`` nothing is learnt, so ``fit`` is optional.
         """
@@ -687,7 +687,7 @@ class FrameFeatures(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X: Any) -> np.ndarray:
-        """Frame rows of every signal, concatenated: (total frames, n_features_out_) float32.
+        """Frame rows of every signal, concatenated: ``(total frames, n_features_out_)`` float32.
 
         Without ``cmvn="global"`` nothing is learnt, so ``fit`` is optional.
         """
