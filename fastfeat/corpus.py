@@ -70,7 +70,17 @@ _NPY_HEADER = 128  # bytes reserved for an .npy header (the shape is written at 
 
 @dataclass(frozen=True)
 class Utterance:
-    """One input file and its id (and the manifest's optional label and speaker)."""
+    """One input file and its id (and the manifest's optional label and speaker).
+
+    Examples
+    --------
+    >>> from fastfeat.corpus import collect_inputs
+    >>> from fastfeat.io import sample_files
+    >>> import os
+    >>> utts = collect_inputs([os.path.dirname(sample_files()[0])])
+    >>> sorted(u.id for u in utts)[:2]
+    ['down', 'left']
+    """
 
     id: str
     path: str
@@ -756,6 +766,13 @@ class Summary:
     """What a run did.  ``line()`` is the summary the command prints.
 
     Decode, compute and write times are summed over workers (thread-seconds).
+
+    Examples
+    --------
+    >>> from fastfeat.corpus import Summary
+    >>> s = Summary("feats/", files=2, audio_seconds=3.0, wall_seconds=0.5)
+    >>> s.realtime
+    6.0
     """
 
     out: str
@@ -776,6 +793,14 @@ class Summary:
         return self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
     def line(self) -> str:
+        """The one-line summary ``fastfeat extract`` prints at the end.
+
+        Examples
+        --------
+        >>> from fastfeat.corpus import Summary
+        >>> Summary("feats/", files=2, audio_seconds=3.0, wall_seconds=0.5).line()[:52]
+        '2 files, 0.001 h of audio in 0.50 s (4 files/s, 6x r'
+        """
         text = (f"{self.files} files, {self.audio_seconds / 3600:.3f} h of audio in {self.wall_seconds:.2f} s "
                 f"({self.files / max(self.wall_seconds, 1e-9):,.0f} files/s, {self.realtime:,.0f}x real time); "
                 f"{self.failed} failed; decode {self.decode_seconds:.2f} s, compute {self.compute_seconds:.2f} s, "
