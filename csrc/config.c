@@ -48,6 +48,10 @@ void ff_config_default(ff_config *c)
     c->energy_source = FF_ESRC_RAW;
     c->deltas = 0;
     c->delta_width = 2;
+    c->blackman_coeff = 0.42;
+    c->vtln_warp = 1.0;
+    c->vtln_low = 100.0;
+    c->vtln_high = 7500.0;
 }
 
 #define CHECK(cond, name)            \
@@ -95,5 +99,14 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->energy_source >= FF_ESRC_RAW && c->energy_source <= FF_ESRC_SPECTRUM, "energy_source");
     CHECK(c->deltas >= 0 && c->deltas <= 2, "deltas");
     CHECK(c->delta_width >= 1 && c->delta_width <= FF_MAX_DELTA_WIDTH, "delta_width");
+    CHECK(isfinite(c->blackman_coeff) && c->blackman_coeff >= 0.0 && c->blackman_coeff <= 1.0, "blackman_coeff");
+    CHECK(isfinite(c->vtln_warp) && c->vtln_warp > 0.0 && c->vtln_warp <= 10.0, "vtln_warp");
+    /* Checked only when the warp is on (Kaldi's VtlnWarpFreq asserts the
+     * same): the inflection points inside (fmin, fmax) and, scaled by the
+     * warp, still in order, so that the warp is increasing and continuous. */
+    CHECK(c->vtln_warp == 1.0 || (isfinite(c->vtln_low) && c->vtln_low > c->fmin), "vtln_low");
+    CHECK(c->vtln_warp == 1.0 || (isfinite(c->vtln_high) && c->vtln_high < c->fmax &&
+                                  c->vtln_low * fmax(1.0, c->vtln_warp) < c->vtln_high * fmin(1.0, c->vtln_warp)),
+          "vtln_high");
     return FF_OK;
 }

@@ -99,6 +99,9 @@ typedef struct {
     ff_energy_source energy_source;
     int32_t deltas;               /* 0, 1 or 2 */
     int32_t delta_width;          /* 1 .. FF_MAX_DELTA_WIDTH */
+    double blackman_coeff;        /* Blackman window a0: a0 - 0.5 cos + (0.5 - a0) cos 2x (0.42) */
+    double vtln_warp;             /* > 0; 1 disables Kaldi's VTLN warp of the mel points */
+    double vtln_low, vtln_high;   /* Hz, warp inflection points: fmin < low < high < fmax */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

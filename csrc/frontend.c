@@ -32,7 +32,9 @@ void ff_window_fill(const ff_config *c, float *w)
         case FF_WIN_HAMMING: v = 0.54 - 0.46 * cos(a); break;
         case FF_WIN_HANN: v = 0.5 - 0.5 * cos(a); break;
         case FF_WIN_POVEY: v = pow(0.5 - 0.5 * cos(a), 0.85); break;
-        case FF_WIN_BLACKMAN: v = 0.42 - 0.5 * cos(a) + 0.08 * cos(2.0 * a); break;
+        case FF_WIN_BLACKMAN:
+            v = c->blackman_coeff - 0.5 * cos(a) + (0.5 - c->blackman_coeff) * cos(2.0 * a);
+            break;
         case FF_WIN_RECTANGULAR: v = 1.0; break;
         }
         /* A symmetric window of one sample is [1] (numpy.hamming(1)). */

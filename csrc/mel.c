@@ -8,6 +8,8 @@
  *   FF_TRI_HZ   linear in Hz between the points (librosa.filters.mel);
  *   FF_TRI_BIN  points rounded down to FFT bins, floor((n_fft+1) f / sr),
  *               linear in bin index (python_speech_features).
+ * With vtln_warp != 1 every point is first moved by Kaldi's piecewise-linear
+ * VTLN warp (MelBanks::VtlnWarpFreq), applied to its frequency in Hz.
  * Only the non-zero band of each filter is stored and applied.
  */
 #include <math.h>
@@ -29,6 +31,19 @@ static double mel_to_hz(double m, ff_mel_scale s)
     if (s == FF_MEL_HTK) return 700.0 * (pow(10.0, m / 2595.0) - 1.0);
     if (m < 15.0) return m * (200.0 / 3.0);
     return 1000.0 * exp((log(6.4) / 27.0) * (m - 15.0));
+}
+
+/* Kaldi's VtlnWarpFreq: frequencies in [fmin, fmax] are scaled by 1/warp
+ * between the inflection points l = low max(1, warp), h = high min(1, warp)
+ * and joined linearly to the unchanged ends fmin and fmax outside them. */
+static double vtln_warp_hz(const ff_config *c, double f)
+{
+    const double w = c->vtln_warp, lo = c->fmin, hi = c->fmax;
+    const double l = c->vtln_low * (w > 1.0 ? w : 1.0), h = c->vtln_high * (w < 1.0 ? w : 1.0);
+    if (f < lo || f > hi) return f;
+    if (f < l) return lo + (l / w - lo) / (l - lo) * (f - lo);
+    if (f < h) return f / w;
+    return hi + (hi - h / w) / (hi - h) * (f - hi);
 }
 
 void ff_melbank_free(ff_melbank *mb)
@@ -90,11 +105,17 @@ ff_status ff_melbank_init(ff_melbank *mb, const ff_config *c)
     step = (mhi - mlo) / (n + 1);
     for (m = 0; m < n + 2; m++) {
         double *mel = pts, *hz = pts + (n + 2), *bin = pts + 2 * (n + 2);
+        double f;
         mel[m] = m == n + 1 ? mhi : m * step + mlo;
-        hz[m] = mel_to_hz(mel[m], c->mel_scale);
+        f = mel_to_hz(mel[m], c->mel_scale);
+        if (c->vtln_warp != 1.0) {
+            f = vtln_warp_hz(c, f);
+            mel[m] = hz_to_mel(f, c->mel_scale);
+        }
+        hz[m] = f;
         if (m == 0) hz[m] = c->fmin;
         if (m == n + 1) hz[m] = c->fmax;
-        bin[m] = floor((c->n_fft + 1) * mel_to_hz(mel[m], c->mel_scale) / c->sample_rate);
+        bin[m] = floor((c->n_fft + 1) * f / c->sample_rate);
     }
 
     /* Two passes: count the non-zero bands, then fill them. */

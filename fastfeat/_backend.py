@@ -189,6 +189,7 @@ def engine_values(cfg: Config) -> dict[str, Any]:
         values[name] = int(values[name])
     values["fmax"] = cfg.fmax_hz
     values["top_db"] = 0.0 if cfg.top_db is None else cfg.top_db
+    values["vtln_high"] = cfg.vtln_high_hz
     return values
 
 

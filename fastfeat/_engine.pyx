@@ -41,6 +41,7 @@ cdef extern from "fastfeat.h" nogil:
         float lifter
         int energy, energy_source
         int32_t deltas, delta_width
+        double blackman_coeff, vtln_warp, vtln_low, vtln_high
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -114,6 +115,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.n_mfcc = v["n_mfcc"]; c.dct_norm = v["dct_norm"]; c.lifter = v["lifter"]
     c.energy = v["energy"]; c.energy_source = v["energy_source"]
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
+    c.blackman_coeff = v["blackman_coeff"]
+    c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
     return 0
 
 

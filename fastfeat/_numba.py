@@ -113,7 +113,8 @@ N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
 _N_IP = 33
 _FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
 PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
-_N_FP = 9
+BLACKMAN_COEFF, VTLN_WARP, VTLN_LOW, VTLN_HIGH = range(9, 13)  # doubles in ff_config
+_N_FP = 13
 
 # Immutable tables of one Engine (ff_extractor) and the scratch of one thread
 # (ff_workspace).  Unused tables are empty arrays, so every config has the
@@ -184,6 +185,12 @@ def check_config(values: dict) -> str | None:
         (0 <= v["energy_source"] <= 2, "energy_source"),
         (0 <= v["deltas"] <= 2, "deltas"),
         (1 <= v["delta_width"] <= MAX_DELTA_WIDTH, "delta_width"),
+        (fin(v["blackman_coeff"]) and 0.0 <= v["blackman_coeff"] <= 1.0, "blackman_coeff"),
+        (fin(v["vtln_warp"]) and 0.0 < v["vtln_warp"] <= 10.0, "vtln_warp"),
+        (v["vtln_warp"] == 1.0 or (fin(v["vtln_low"]) and v["vtln_low"] > v["fmin"]), "vtln_low"),
+        (v["vtln_warp"] == 1.0 or (fin(v["vtln_high"]) and v["vtln_high"] < v["fmax"] and
+                                   v["vtln_low"] * max(1.0, v["vtln_warp"]) < v["vtln_high"] * min(1.0, v["vtln_warp"])),
+         "vtln_high"),
     )
     for ok, name in checks:
         if not ok:
@@ -213,6 +220,9 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     fp[LOG_FLOOR], fp[TOP_DB], fp[LIFTER] = (_f32(values[k]) for k in ("log_floor", "top_db", "lifter"))
     fp[FMIN], fp[FMAX] = float(values["fmin"]), float(values["fmax"])
     fp[SPEC_SCALE] = _f32(1.0 / _f32(n_fft)) if values["spectrum_norm"] == 1 else 1.0
+    for i, name in ((BLACKMAN_COEFF, "blackman_coeff"), (VTLN_WARP, "vtln_warp"),
+                    (VTLN_LOW, "vtln_low"), (VTLN_HIGH, "vtln_high")):
+        fp[i] = float(values[name])
     return ip, fp
 
 
@@ -892,6 +902,21 @@ def _mel_weight(ip, mel, hz, bins, m, k):
 
 
 @_jit
+def _vtln_warp_hz(fp, f):
+    """Kaldi's VtlnWarpFreq (mel.c vtln_warp_hz): 1/warp between the inflection points."""
+    w, lo, hi = fp[VTLN_WARP], fp[FMIN], fp[FMAX]
+    l = fp[VTLN_LOW] * (w if w > 1.0 else 1.0)
+    h = fp[VTLN_HIGH] * (w if w < 1.0 else 1.0)
+    if f < lo or f > hi:
+        return f
+    if f < l:
+        return lo + (l / w - lo) / (l - lo) * (f - lo)
+    if f < h:
+        return f / w
+    return hi + (hi - h / w) / (hi - h) * (f - hi)
+
+
+@_jit
 def _mel_bank(ip, fp):
     """Sparse triangular filters: (start, len, offset, weights) as ff_melbank_init."""
     n = ip[N_MELS]
@@ -905,12 +930,16 @@ def _mel_bank(ip, fp):
     step = (mhi - mlo) / (n + 1)
     for m in range(n + 2):  # the points: linspace as numpy computes it
         mel[m] = mhi if m == n + 1 else m * step + mlo
-        hz[m] = _mel_to_hz(mel[m], scale)
+        f = _mel_to_hz(mel[m], scale)
+        if fp[VTLN_WARP] != 1.0:
+            f = _vtln_warp_hz(fp, f)
+            mel[m] = _hz_to_mel(f, scale)
+        hz[m] = f
         if m == 0:
             hz[m] = fp[FMIN]
         if m == n + 1:
             hz[m] = fp[FMAX]
-        bins[m] = math.floor((ip[NFFT] + 1) * _mel_to_hz(mel[m], scale) / ip[SR])
+        bins[m] = math.floor((ip[NFFT] + 1) * f / ip[SR])
     start = np.zeros(n, np.int64)
     length = np.zeros(n, np.int64)
     offset = np.zeros(n, np.int64)
@@ -938,7 +967,7 @@ def _mel_bank(ip, fp):
 
 
 @_jit
-def _window_table(ip):
+def _window_table(ip, fp):
     n = ip[FLEN]
     denom = np.float64(n) if ip[PERIODIC] else np.float64(n - 1)
     w = np.empty(n, np.float32)
@@ -953,7 +982,7 @@ def _window_table(ip):
         elif kind == WIN_POVEY:
             v = math.pow(0.5 - 0.5 * math.cos(a), 0.85)
         elif kind == WIN_BLACKMAN:
-            v = 0.42 - 0.5 * math.cos(a) + 0.08 * math.cos(2.0 * a)
+            v = fp[BLACKMAN_COEFF] - 0.5 * math.cos(a) + (0.5 - fp[BLACKMAN_COEFF]) * math.cos(2.0 * a)
         w[i] = np.float32(v) if denom > 0 else np.float32(1.0)  # a 1-sample window is [1]
     return w
 
@@ -1012,7 +1041,7 @@ def _fft_tables(ip: np.ndarray) -> dict:
 def _cepstral_tables(ip, fp):
     """Window, mel bank and DCT table (ff_extractor_new), in one compiled call
     so that a fresh process loads one cached kernel for them, not three."""
-    window = _window_table(ip)
+    window = _window_table(ip, fp)
     if ip[KIND] != KIND_POWER:
         start, length, offset, weights = _mel_bank(ip, fp)
     else:

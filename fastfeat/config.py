@@ -110,6 +110,10 @@ FIELDS: dict[str, FieldSpec] = {
     "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
+    "blackman_coeff": FieldSpec("float", "a0 of the generalised Blackman window a0 - 0.5 cos x + (0.5 - a0) cos 2x (Kaldi --blackman-coeff); only window='blackman' uses it", low=0.0, high=1.0),
+    "vtln_warp": FieldSpec("float", "VTLN warp factor: every mel point is moved by Kaldi's piecewise-linear VtlnWarpFreq (Hz scaled by 1/vtln_warp between the inflection points); 1 disables", low=0.0, high=10.0, low_open=True),
+    "vtln_low": FieldSpec("float", "lower VTLN inflection point in Hz (Kaldi --vtln-low); with vtln_warp != 1 it must be above fmin", low=0.0, high=None),
+    "vtln_high": FieldSpec("float", "upper VTLN inflection point in Hz; negative: that many Hz below sample_rate/2 (Kaldi --vtln-high); with vtln_warp != 1 it must be below fmax", low=None, high=None),
 }
 
 
@@ -213,6 +217,10 @@ class Config:
     energy_source: str = "raw"
     deltas: int = 0
     delta_width: int = 2
+    blackman_coeff: float = 0.42
+    vtln_warp: float = 1.0
+    vtln_low: float = 100.0
+    vtln_high: float = -500.0
 
     def __post_init__(self) -> None:
         derived: dict[str, Any] = {}  # field -> what it was derived from (replace re-derives it)
@@ -262,6 +270,22 @@ class Config:
             raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
         if self.pad_end and (self.center or not self.snip_edges):
             raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
+        if self.vtln_warp != 1.0:
+            self._check_vtln(fmax)
+
+    def _check_vtln(self, fmax: float) -> None:
+        # Kaldi's VtlnWarpFreq asserts these: the warp is then increasing and continuous.
+        low, high, w = self.vtln_low, self.vtln_high_hz, self.vtln_warp
+        if not self.fmin < low:
+            raise ValueError(f"vtln_low={low} Hz must be above fmin={self.fmin} Hz when vtln_warp={w}; "
+                             f"vtln_low must be in ({self.fmin}, {fmax:g})")
+        if not high < fmax:
+            raise ValueError(f"vtln_high={self.vtln_high} ({high:g} Hz) must be below fmax={fmax:g} Hz when "
+                             f"vtln_warp={w}; vtln_high must be in (vtln_low, {fmax:g}) Hz, or negative (below Nyquist)")
+        if not low * max(1.0, w) < high * min(1.0, w):
+            raise ValueError(f"vtln_low={low} and vtln_high={self.vtln_high} leave no middle band at vtln_warp={w}: "
+                             f"vtln_low * max(1, vtln_warp) = {low * max(1.0, w):g} Hz must be below "
+                             f"vtln_high * min(1, vtln_warp) = {high * min(1.0, w):g} Hz")
 
     def __repr__(self) -> str:
         """Only the fields that differ from the defaults: ``Config(n_mfcc=20, deltas=2)``."""
@@ -279,6 +303,11 @@ class Config:
     def fmax_hz(self) -> float:
         """fmax in Hz, with None resolved to sample_rate / 2."""
         return self.sample_rate / 2 if self.fmax is None else self.fmax
+
+    @property
+    def vtln_high_hz(self) -> float:
+        """vtln_high in Hz, a negative value resolved as an offset below sample_rate / 2 (Kaldi)."""
+        return self.sample_rate / 2 + self.vtln_high if self.vtln_high < 0 else self.vtln_high
 
     @property
     def n_static(self) -> int:
@@ -321,12 +350,16 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
             kaldi-native-fbank's MfccOptions; ``"python_speech_features"`` is
-            python_speech_features.mfcc.  docs/presets.md has the details.
+            python_speech_features.mfcc; ``"torchaudio"`` is
+            torchaudio.transforms.MFCC (n_fft 400, hop 200, periodic Hann,
+            centred with reflect padding, 128 HTK mel, dB with top_db=80, 40
+            MFCC; ``kind="logmel", log=None, top_db=None`` gives its MelSpectrogram).
+            docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -448,6 +481,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
         log="ln", log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho", lifter=22.0,
         energy="replace_c0", energy_source="spectrum",
+    ),
+    # torchaudio.transforms.MFCC() defaults (its MelSpectrogram: kind="logmel", log=None, top_db=None)
+    "torchaudio": dict(
+        sample_rate=16000, frame_length=400, hop_length=200, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz",
+        log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho", lifter=0.0,
     ),
 }
 

@@ -99,6 +99,10 @@ DEFAULT: dict = dict(
     energy_source="raw",
     deltas=0,
     delta_width=2,
+    blackman_coeff=0.42,
+    vtln_warp=1.0,
+    vtln_low=100.0,
+    vtln_high=-500.0,
 )
 
 
@@ -142,6 +146,15 @@ PRESETS: dict = {
         mel_scale="htk", mel_norm=None, mel_triangles="bin", log="ln",
         log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho",
         lifter=22.0, energy="replace_c0", energy_source="spectrum",
+    ),
+    # torchaudio.transforms.MFCC defaults (2.11); MelSpectrogram is kind="logmel", log=None, top_db=None
+    "torchaudio": _preset(
+        sample_rate=16000, frame_length=400, hop_length=200, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz",
+        log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho",
+        lifter=0.0, energy=None,
     ),
 }
 
@@ -269,7 +282,7 @@ def frame_preemphasis(frames: np.ndarray, coeff: float) -> np.ndarray:
     return out
 
 
-def window_function(name: str, L: int, periodic: bool = False) -> np.ndarray:
+def window_function(name: str, L: int, periodic: bool = False, blackman_coeff: float = 0.42) -> np.ndarray:
     """The analysis window; denominator L-1 (symmetric) or L (periodic)."""
     if name == "rectangular":
         return np.ones(L)
@@ -284,12 +297,13 @@ def window_function(name: str, L: int, periodic: bool = False) -> np.ndarray:
     if name == "povey":
         return (0.5 - 0.5 * np.cos(a * n)) ** 0.85
     if name == "blackman":
-        return 0.42 - 0.5 * np.cos(a * n) + 0.08 * np.cos(2 * a * n)
+        return blackman_coeff - 0.5 * np.cos(a * n) + (0.5 - blackman_coeff) * np.cos(2 * a * n)
     raise ValueError(f"unknown window {name!r}")
 
 
 def apply_window(frames: np.ndarray, cfg: dict) -> np.ndarray:
-    return frames * window_function(cfg["window"], cfg["frame_length"], cfg["window_periodic"])[None, :]
+    w = window_function(cfg["window"], cfg["frame_length"], cfg["window_periodic"], cfg["blackman_coeff"])
+    return frames * w[None, :]
 
 
 # --------------------------------------------------------------------------
@@ -342,6 +356,19 @@ def mel_to_hz(m, scale: str):
     raise ValueError(f"unknown mel_scale {scale!r}")
 
 
+def vtln_warp_hz(f: np.ndarray, cfg: dict) -> np.ndarray:
+    """Kaldi's MelBanks::VtlnWarpFreq: piecewise linear through (fmin, fmin),
+    (l, l / w), (h, h / w), (fmax, fmax) with l = vtln_low max(1, w) and
+    h = vtln_high min(1, w); identity outside [fmin, fmax]."""
+    sr, w = cfg["sample_rate"], cfg["vtln_warp"]
+    lo = float(cfg["fmin"])
+    hi = sr / 2.0 if cfg["fmax"] is None else float(cfg["fmax"])
+    high = cfg["vtln_high"] + sr / 2.0 if cfg["vtln_high"] < 0 else cfg["vtln_high"]
+    l, h = cfg["vtln_low"] * max(1.0, w), high * min(1.0, w)
+    warped = np.interp(f, [lo, l, h, hi], [lo, l / w, h / w, hi])
+    return np.where((f < lo) | (f > hi), f, warped)
+
+
 def mel_filterbank(cfg: dict) -> np.ndarray:
     """(n_mels, n_fft//2 + 1) triangular filterbank.
 
@@ -360,6 +387,9 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
     n_bins = n_fft // 2 + 1
     mel_pts = np.linspace(hz_to_mel(fmin, scale), hz_to_mel(fmax, scale), n_mels + 2)
     hz_pts = mel_to_hz(mel_pts, scale)
+    if cfg["vtln_warp"] != 1.0:
+        hz_pts = vtln_warp_hz(hz_pts, cfg)
+        mel_pts = hz_to_mel(hz_pts, scale)
     bin_freqs = np.arange(n_bins) * sr / n_fft
     fb = np.zeros((n_mels, n_bins))
     tri = cfg["mel_triangles"]

@@ -22,6 +22,8 @@ import kaldi_native_fbank as knf  # noqa: E402  (test extra: must be installed, 
 import librosa  # noqa: E402
 import python_speech_features as psf  # noqa: E402
 from fastfeat.compat import kaldi as ck  # noqa: E402
+import _knf  # noqa: E402
+from _knf import knf_run  # noqa: E402
 from fastfeat.compat import librosa as cl  # noqa: E402
 from fastfeat.compat import psf as cp  # noqa: E402
 
@@ -150,32 +152,6 @@ def test_librosa_unsupported_options(clips):
 
 # ---------------------------------------------------------------- kaldi
 
-def knf_run(y, kind, num_ceps=13, **opts):
-    """knf with option names; frame options and mel options routed to their structs."""
-    o = knf.MfccOptions() if kind == "mfcc" else knf.FbankOptions()
-    o.frame_opts.dither = 0.0
-    frame_keys = {"frame_length": "frame_length_ms", "frame_shift": "frame_shift_ms",
-                  "snip_edges": "snip_edges", "window_type": "window_type",
-                  "preemphasis_coefficient": "preemph_coeff", "remove_dc_offset": "remove_dc_offset",
-                  "round_to_power_of_two": "round_to_power_of_two"}
-    mel_keys = {"num_mel_bins": "num_bins", "low_freq": "low_freq", "high_freq": "high_freq"}
-    for k, v in opts.items():
-        if k in frame_keys:
-            setattr(o.frame_opts, frame_keys[k], v)
-        elif k in mel_keys:
-            setattr(o.mel_opts, mel_keys[k], v)
-        elif k == "cepstral_lifter":
-            o.cepstral_lifter = v
-        else:
-            setattr(o, k, v)
-    if kind == "mfcc":
-        o.num_ceps = num_ceps
-    comp = knf.OnlineMfcc(o) if kind == "mfcc" else knf.OnlineFbank(o)
-    comp.accept_waveform(16000, y.astype(np.float64).tolist())
-    comp.input_finished()
-    return np.array([comp.get_frame(i) for i in range(comp.num_frames_ready)], dtype=np.float64)
-
-
 KALDI_OPTS = [
     dict(),
     dict(num_mel_bins=40),
@@ -228,12 +204,37 @@ def test_kaldi_energy_floor_and_subtract_mean(clips):
     np.testing.assert_allclose(ck.fbank(y, subtract_mean=True), plain - plain.mean(axis=0), atol=1e-5)
 
 
-def test_kaldi_unsupported_options(clips):
+@pytest.mark.parametrize("fn,opts", [(ck.fbank, knf.FbankOptions), (ck.mfcc, knf.MfccOptions)],
+                         ids=["fbank", "mfcc"])
+def test_kaldi_defaults_are_knfs(fn, opts):
+    # every keyword that knf's options also have defaults to knf's value (dither: 0, on purpose)
+    import inspect
+
+    o = opts()
+    frame_keys, mel_keys = _knf.FRAME_KEYS, _knf.MEL_KEYS
+    checked = 0
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in frame_keys:
+            theirs = getattr(o.frame_opts, frame_keys[name])
+        elif name in mel_keys:
+            theirs = getattr(o.mel_opts, mel_keys[name])
+        elif hasattr(o, name):
+            theirs = getattr(o, name)
+        else:
+            continue
+        checked += 1
+        if name == "dither":
+            assert p.default == 0.0 and theirs == pytest.approx(3e-5)
+        else:
+            assert p.default == pytest.approx(theirs), (name, p.default, theirs)
+    assert checked >= 15
+    mo = knf.MelBanksOptions()
+    assert (mo.vtln_low, mo.vtln_high) == (inspect.signature(fn).parameters["vtln_low"].default,
+                                           inspect.signature(fn).parameters["vtln_high"].default)
+
+
+def test_kaldi_invalid_options(clips):
     y = clips["speech"]
-    with pytest.raises(ValueError, match=r"htk_compat=True is not supported"):
-        ck.mfcc(y, htk_compat=True)
-    with pytest.raises(ValueError, match=r"blackman_coeff=0.5 is not supported"):
-        ck.fbank(y, blackman_coeff=0.5)
     with pytest.raises(ValueError, match=r"window_type='sine' is not valid; window_type must be one of"):
         ck.fbank(y, window_type="sine")
     with pytest.raises(ValueError, match=r"sample_frequency=16000.5 must be a positive whole number"):
@@ -242,6 +243,89 @@ def test_kaldi_unsupported_options(clips):
         ck.fbank(y, frame_length=0.01)
     with pytest.raises(ValueError, match=r"energy_floor=-1.0 must be >= 0"):
         ck.mfcc(y, energy_floor=-1.0)
+    with pytest.raises(ValueError, match=r"vtln_low=10.0 Hz must be above fmin=20.0"):
+        ck.fbank(y, vtln_warp=0.9, vtln_low=10.0)
+
+
+@pytest.mark.parametrize("opts", [dict(), dict(energy_floor=1e6), dict(raw_energy=False, htk_compat=True),
+                                  dict(use_power=False)], ids=["plain", "floor", "windowed-htk", "magnitude"])
+def test_kaldi_linear_fbank_has_log_energy(clips, opts):
+    # Kaldi and knf write the log energy even when the bands are linear
+    # (use_log_fbank=False); energy_floor is compared with that log energy.
+    for name, y in clips.items():
+        ref = knf_run(y, "fbank", use_energy=True, use_log_fbank=False, **opts)
+        ours = ck.fbank(y, use_energy=True, use_log_fbank=False, **opts)
+        e = -1 if opts.get("htk_compat") else 0
+        np.testing.assert_allclose(ours[:, e], ref[:, e], atol=ENERGY_ATOL, err_msg=f"{name} {opts}")
+        bands = np.delete(ref, e % ref.shape[1], axis=1)
+        ours_bands = np.delete(ours, e % ours.shape[1], axis=1)
+        scale = np.maximum(bands.max(axis=1, keepdims=True), 1e-30)
+        assert_within(ours_bands / scale, bands / scale, 2 * R_NOISE, f"compat.kaldi.fbank linear {name} {opts}")
+
+
+def test_kaldi_int16_is_used_at_kaldis_scale(clips):
+    # knf users pass the int16 values themselves (Kaldi's tools read int16 WAVs so)
+    pcm = np.round(clips["speech"] * 32767).astype(np.int16)
+    ref = knf_run(pcm.astype(np.float64), "fbank")
+    ours = ck.fbank(pcm)
+    assert_within(ours, ref, log_tolerance(ref, knf_term=True), "compat.kaldi.fbank int16")
+    np.testing.assert_array_equal(ck.mfcc(pcm), ck.mfcc(pcm.astype(np.float32)))
+
+
+@pytest.mark.parametrize("n", [0, 1, 79, 80, 399])
+@pytest.mark.parametrize("snip_edges", [True, False])
+def test_kaldi_short_signal_gives_zero_frames_as_knf(n, snip_edges):
+    y = np.random.default_rng(n).standard_normal(n).astype(np.float32)
+    for kind, fn, width in (("fbank", ck.fbank, 23), ("mfcc", ck.mfcc, 13)):
+        ref = knf_run(y, kind, snip_edges=snip_edges)
+        ours = fn(y, snip_edges=snip_edges)
+        assert ours.shape[0] == len(ref) and ours.shape[1] == width, (kind, n, snip_edges, ours.shape, ref.shape)
+    assert ck.spectrogram(y[:0]).shape == (0, 257)
+    with pytest.raises(ValueError, match="too short|at least"):  # the core API keeps its clear error
+        ff.mfcc(np.zeros(10, np.float32), config=ff.Config.preset("kaldi"))
+
+
+@pytest.mark.parametrize("opts", [dict(htk_compat=True), dict(htk_compat=True, use_energy=False),
+                                  dict(window_type="blackman"), dict(window_type="blackman", blackman_coeff=0.3),
+                                  dict(window_type="blackman", blackman_coeff=0.5, htk_compat=True)],
+                         ids=["htk", "htk-no-energy", "blackman", "blackman-0.3", "blackman-0.5-htk"])
+def test_kaldi_mfcc_htk_compat_and_blackman(clips, opts):
+    for name, y in clips.items():
+        ref = knf_run(y, "mfcc", **opts)
+        ours = ck.mfcc(y, **opts)
+        fb_opts = {k: v for k, v in opts.items() if k not in ("htk_compat", "use_energy")}
+        bands = knf_run(y, "fbank", **fb_opts)
+        tol = mfcc_tolerance(log_tolerance(bands, knf_term=True), ref.shape[1], 22.0)
+        if opts.get("htk_compat"):  # c0 (sqrt 2 c0 without energy) moved last
+            tol = np.roll(tol, -1, axis=1) * np.sqrt(2)
+        if opts.get("use_energy", True):
+            tol[:, -1 if opts.get("htk_compat") else 0] = ENERGY_ATOL
+        assert_within(ours, ref, tol, f"compat.kaldi.mfcc {name} {opts}")
+    ref = knf_run(clips["speech"], "fbank", use_energy=True, htk_compat=True, window_type="blackman",
+                  blackman_coeff=0.3)
+    ours = ck.fbank(clips["speech"], use_energy=True, htk_compat=True, window_type="blackman", blackman_coeff=0.3)
+    tol = np.hstack([log_tolerance(ref[:, :-1], knf_term=True), np.full((len(ref), 1), ENERGY_ATOL)])
+    assert_within(ours, ref, tol, "compat.kaldi.fbank htk blackman")
+
+
+@pytest.mark.parametrize("warp", [0.82, 0.95, 1.07, 1.2])
+@pytest.mark.parametrize("opts", [dict(), dict(num_mel_bins=80, low_freq=40.0, high_freq=-200.0, vtln_low=200.0,
+                                               vtln_high=-800.0), dict(vtln_high=6000.0, vtln_low=300.0)])
+def test_kaldi_vtln_equals_knf_mel_banks(clips, warp, opts):
+    # knf's OnlineFbank has no warp option; its MelBanks(vtln_warp_factor) has Kaldi's warp:
+    # fastfeat's warped fbank equals knf's warped matrix applied to the power spectrum.
+    mo = knf.MelBanksOptions()
+    mo.num_bins = opts.get("num_mel_bins", 23)
+    mo.low_freq, mo.high_freq = opts.get("low_freq", 20.0), opts.get("high_freq", 0.0)
+    mo.vtln_low, mo.vtln_high = opts.get("vtln_low", 100.0), opts.get("vtln_high", -500.0)
+    fo = knf.FrameExtractionOptions()
+    W = np.asarray(knf.MelBanks(mo, fo, warp).get_matrix(), dtype=np.float64)
+    y = clips["speech"]
+    cfg = ff.Config.preset("kaldi", dither=0.0, kind="power", log=None, energy=None)
+    power = ff.Extractor(cfg)(y).astype(np.float64)
+    ref = np.log(np.maximum(power @ W.T, 1.1920928955078125e-07))
+    ours = ck.fbank(y, vtln_warp=warp, **opts)
+    assert_within(ours, ref, log_tolerance(ref, knf_term=True), f"compat.kaldi.fbank vtln {warp} {opts}")
 
 
 # ---------------------------------------------------------------- python_speech_features

@@ -330,6 +330,18 @@ def test_window(window, periodic):
     check_all(ff.Config(**POWER, window=window, window_periodic=periodic))
 
 
+@pytest.mark.parametrize("coeff", [0.3, 0.5])
+def test_blackman_coeff(coeff):
+    check_all(ff.Config(**POWER, window="blackman", blackman_coeff=coeff))
+
+
+@pytest.mark.parametrize("warp", [0.85, 1.2])
+@pytest.mark.parametrize("triangles", ["mel", "hz", "bin"])
+def test_vtln_warp(warp, triangles):
+    for extra in (dict(), dict(n_mels=80, fmin=50.0, fmax=7000.0, vtln_low=300.0, vtln_high=6000.0)):
+        check_all(ff.Config(kind="logmel", log=None, mel_triangles=triangles, vtln_warp=warp, **extra))
+
+
 @pytest.mark.parametrize("framing", [
     dict(center=True, pad_mode="constant"),
     dict(center=True, pad_mode="reflect"),

@@ -125,6 +125,9 @@ static void test_variants(void)
     c = base(); c.n_fft = 401; c.frame_length = 401; c.hop_length = 97; c.log = FF_LOG_LOG10;
     c.energy = FF_ENERGY_APPEND; c.energy_source = FF_ESRC_WINDOWED; c.power = 1.5f;
     c.dct_norm = FF_DCT_NONE; cfgs[nc] = c; names[nc++] = "odd-sizes";
+    c = base(); c.vtln_warp = 1.15; c.vtln_low = 100.0; c.vtln_high = 7500.0; c.fmin = 20;
+    c.window = FF_WIN_BLACKMAN; c.blackman_coeff = 0.3; c.mel_triangles = FF_TRI_BIN;
+    cfgs[nc] = c; names[nc++] = "vtln-blackman-bins";
 
     for (i = 0; i < nc; i++) {
         ff_extractor *e = NULL;
@@ -188,6 +191,16 @@ static void test_errors(void)
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "preemphasis") == 0, "nan");
     c = base(); c.n_fft = FF_MAX_FFT + 1;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "n_fft") == 0, "n_fft max");
+    c = base(); c.blackman_coeff = 1.5;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "blackman_coeff") == 0, "blackman_coeff");
+    c = base(); c.vtln_low = 0.0; /* ignored while the warp is off */
+    EXPECT(ff_config_check(&c, &field) == FF_OK, "vtln points unchecked at warp 1");
+    c.vtln_warp = 0.9;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "vtln_low") == 0, "vtln_low <= fmin");
+    c = base(); c.vtln_warp = 0.9; c.vtln_low = 3000.0; c.vtln_high = 3100.0; /* no middle band */
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "vtln_high") == 0, "vtln_high");
+    c = base(); c.vtln_warp = 0.0;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "vtln_warp") == 0, "vtln_warp 0");
     c = base(); c.kind = (ff_kind)9;
     EXPECT(ff_extractor_new(&c, &e) == FF_E_CONFIG && e == NULL, "bad enum");
     EXPECT(ff_extractor_new(NULL, &e) == FF_E_ARG, "NULL cfg");
