@@ -1,8 +1,36 @@
-/* cepstrum.c -- DCT-II with the lifter folded into the table. */
+/* cepstrum.c -- DCT (types 1-3, as scipy.fft.dct) with the lifter folded into the table. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "stages.h"
+
+/* Entry (k, m) of the DCT matrix, as scipy.fft.dct(x, type, norm)[k] is
+ * sum_m entry(k, m) x[m] (N = n_mels):
+ *   type 2: 2 cos(pi k (2m + 1) / 2N); ortho: times sqrt(1/4N), sqrt(1/2N) for k > 0
+ *   type 3: (m == 0 ? 1 : 2 cos(pi (2k + 1) m / 2N)); ortho: x[0] / sqrt(N),
+ *           sqrt(2/N) cos(...) otherwise
+ *   type 1: (m == 0 or N-1 ? 1 : 2) cos(pi k m / (N - 1)) (x[N-1] term (-1)^k);
+ *           ortho: x[0], x[N-1] times sqrt 2, y[0], y[N-1] times 1/sqrt 2,
+ *           all times 1/sqrt(2 (N - 1)).
+ * Row k is multiplied by the lifter weight lift (1 when there is none). */
+static double dct_entry(const ff_config *c, int32_t k, int32_t m, double lift)
+{
+    const int32_t nm = c->n_mels;
+    const int ortho = c->dct_norm == FF_DCT_ORTHO;
+    if (c->dct_type == 3) {
+        if (m == 0) return (ortho ? sqrt(1.0 / nm) : 1.0) * lift;
+        return ((ortho ? sqrt(2.0 / nm) : 2.0) * lift) * cos(FF_PI * (2.0 * k + 1.0) * m / (2.0 * nm));
+    }
+    if (c->dct_type == 1) {
+        const int edge_m = m == 0 || m == nm - 1, edge_k = k == 0 || k == nm - 1;
+        double v = (edge_m ? 1.0 : 2.0) * cos(FF_PI * (double)k * m / (nm - 1.0));
+        if (ortho) v *= (edge_m ? sqrt(2.0) : 1.0) * (edge_k ? sqrt(0.5) : 1.0) / sqrt(2.0 * (nm - 1.0));
+        return v * lift;
+    }
+    /* ortho: scipy.fft.dct(type=2, norm="ortho"); none: 2 sum x cos(...). */
+    return ((ortho ? sqrt((k == 0 ? 1.0 : 2.0) / nm) : 2.0) * lift) *
+           cos(FF_PI * k * (2.0 * m + 1.0) / (2.0 * nm));
+}
 
 ff_status ff_dct_table(const ff_config *c, float **table)
 {
@@ -12,11 +40,9 @@ ff_status ff_dct_table(const ff_config *c, float **table)
     float *t = malloc(sizeof(float) * 2 * (size_t)nc * (size_t)nm);
     if (!t) return FF_E_NOMEM;
     for (k = 0; k < nc; k++) {
-        /* ortho: scipy.fft.dct(type=2, norm="ortho"); none: 2 sum x cos(...). */
-        double scale = c->dct_norm == FF_DCT_ORTHO ? sqrt((k == 0 ? 1.0 : 2.0) / nm) : 2.0;
-        if (c->lifter > 0.0f) scale *= 1.0 + 0.5 * c->lifter * sin(FF_PI * k / c->lifter);
+        const double lift = c->lifter > 0.0f ? 1.0 + 0.5 * c->lifter * sin(FF_PI * k / c->lifter) : 1.0;
         for (m = 0; m < nm; m++) {
-            const float v = (float)(scale * cos(FF_PI * k * (2.0 * m + 1.0) / (2.0 * nm)));
+            const float v = (float)dct_entry(c, k, m, lift);
             t[(size_t)k * nm + m] = v;
             t[(size_t)nc * nm + (size_t)m * nc + k] = v;
         }

@@ -16,6 +16,7 @@ const char *ff_strerror(ff_status s)
     case FF_E_BUFFER: return "output buffer too small";
     case FF_E_STATE: return "call not valid in the current state";
     case FF_E_FORMAT: return "not a plain PCM or float WAV file";
+    case FF_E_HANDLE: return "no open stream of the pool has this handle";
     }
     return "unknown status";
 }
@@ -52,6 +53,9 @@ void ff_config_default(ff_config *c)
     c->vtln_warp = 1.0;
     c->vtln_low = 100.0;
     c->vtln_high = 7500.0;
+    c->window_centered = 0;
+    c->dct_type = 2;
+    c->mel_pnorm = 0.0;
 }
 
 #define CHECK(cond, name)            \
@@ -72,7 +76,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->frame_length >= 1 && c->frame_length <= c->n_fft, "frame_length");
     CHECK(c->hop_length >= 1, "hop_length");
     CHECK(c->window >= FF_WIN_HAMMING && c->window <= FF_WIN_RECTANGULAR, "window");
-    CHECK(c->pad_mode >= FF_PAD_CONSTANT && c->pad_mode <= FF_PAD_EDGE, "pad_mode");
+    CHECK(c->pad_mode >= FF_PAD_CONSTANT && c->pad_mode <= FF_PAD_SYMMETRIC, "pad_mode");
     CHECK(!c->pad_end || (!c->center && c->snip_edges), "pad_end");
     CHECK(isfinite(c->preemphasis) && c->preemphasis >= 0.0f && c->preemphasis <= 1.0f, "preemphasis");
     CHECK(c->preemphasis_scope == FF_PREEMPH_FRAME || c->preemphasis_scope == FF_PREEMPH_SIGNAL,
@@ -81,10 +85,15 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->power) && c->power > 0.0f && c->power <= 8.0f, "power");
     CHECK(c->spectrum_norm == FF_SPECNORM_NONE || c->spectrum_norm == FF_SPECNORM_NFFT, "spectrum_norm");
     CHECK(c->n_mels >= 1 && c->n_mels <= FF_MAX_MELS && c->n_mels <= c->n_fft / 2 + 1, "n_mels");
-    CHECK(isfinite(c->fmax) && c->fmax > 0.0 && c->fmax <= 0.5 * c->sample_rate, "fmax");
+    /* librosa's filterbank (triangles in Hz) accepts fmax above Nyquist: the
+     * filters there are partly or wholly empty. */
+    CHECK(isfinite(c->fmax) && c->fmax > 0.0 &&
+          (c->fmax <= 0.5 * c->sample_rate || c->mel_triangles == FF_TRI_HZ), "fmax");
     CHECK(isfinite(c->fmin) && c->fmin >= 0.0 && c->fmin < c->fmax, "fmin");
     CHECK(c->mel_scale == FF_MEL_HTK || c->mel_scale == FF_MEL_SLANEY, "mel_scale");
     CHECK(c->mel_norm == FF_MELNORM_NONE || c->mel_norm == FF_MELNORM_SLANEY, "mel_norm");
+    CHECK(isfinite(c->mel_pnorm) && c->mel_pnorm >= 0.0 &&
+          (c->mel_pnorm == 0.0 || c->mel_norm == FF_MELNORM_NONE), "mel_pnorm");
     CHECK(c->mel_triangles >= FF_TRI_MEL && c->mel_triangles <= FF_TRI_BIN, "mel_triangles");
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
@@ -93,6 +102,8 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log == FF_LOG_DB), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
+    CHECK(c->dct_type >= 1 && c->dct_type <= 3, "dct_type");
+    CHECK(c->dct_type != 1 || c->kind != FF_KIND_MFCC || c->n_mels >= 2, "dct_type");
     CHECK(isfinite(c->lifter) && c->lifter >= 0.0f, "lifter");
     CHECK(c->energy >= FF_ENERGY_NONE && c->energy <= FF_ENERGY_APPEND, "energy");
     CHECK(c->energy != FF_ENERGY_REPLACE_C0 || c->kind == FF_KIND_MFCC, "energy");
@@ -108,5 +119,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->vtln_warp == 1.0 || (isfinite(c->vtln_high) && c->vtln_high < c->fmax &&
                                   c->vtln_low * fmax(1.0, c->vtln_warp) < c->vtln_high * fmin(1.0, c->vtln_warp)),
           "vtln_high");
+    CHECK((c->window_centered == 0 || c->window_centered == 1) &&
+          (!c->window_centered || c->center || (c->snip_edges && !c->pad_end)), "window_centered");
     return FF_OK;
 }

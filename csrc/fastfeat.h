@@ -12,6 +12,7 @@
  *                 shared by any number of threads.
  *   ff_workspace  per-thread scratch memory for one extractor.
  *   ff_stream     streaming state (remainder, absolute offset, delta ring).
+ *   ff_pool       many streams of one extractor pushed together (one workspace).
  *
  * Every function returns an ff_status; nothing aborts, nothing prints, there is
  * no global mutable state.
@@ -35,7 +36,8 @@ typedef enum {
     FF_E_TOO_SHORT = 5,   /* the signal yields no frame under this config */
     FF_E_BUFFER = 6,      /* an output buffer is too small */
     FF_E_STATE = 7,       /* call not valid in this state (e.g. push after flush) */
-    FF_E_FORMAT = 8       /* not a plain PCM/float WAV: the caller needs another decoder */
+    FF_E_FORMAT = 8,      /* not a plain PCM/float WAV: the caller needs another decoder */
+    FF_E_HANDLE = 9       /* no open stream of the pool has this handle (or it is repeated) */
 } ff_status;
 
 /* A static string describing a status (never NULL). */
@@ -46,7 +48,10 @@ typedef enum {
     FF_WIN_HAMMING = 0, FF_WIN_HANN = 1, FF_WIN_POVEY = 2,
     FF_WIN_BLACKMAN = 3, FF_WIN_RECTANGULAR = 4
 } ff_window;
-typedef enum { FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2 } ff_pad_mode;
+typedef enum {
+    FF_PAD_CONSTANT = 0, FF_PAD_REFLECT = 1, FF_PAD_EDGE = 2,
+    FF_PAD_SYMMETRIC = 3  /* numpy 'symmetric': the edge sample repeated (-1 -> 0) */
+} ff_pad_mode;
 typedef enum { FF_PREEMPH_FRAME = 0, FF_PREEMPH_SIGNAL = 1 } ff_preemph_scope;
 typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
 typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
@@ -102,6 +107,11 @@ typedef struct {
     double blackman_coeff;        /* Blackman window a0: a0 - 0.5 cos + (0.5 - a0) cos 2x (0.42) */
     double vtln_warp;             /* > 0; 1 disables Kaldi's VTLN warp of the mel points */
     double vtln_low, vtln_high;   /* Hz, warp inflection points: fmin < low < high < fmax */
+    /* librosa center=False: frames span n_fft samples, the frame_length window
+     * centred in them (zeros outside); needs snip_edges and no pad_end. */
+    int32_t window_centered;
+    int32_t dct_type;             /* 1, 2 (default) or 3, as scipy.fft.dct type */
+    double mel_pnorm;             /* > 0: each filter divided by its p-norm (librosa norm=p); 0 off */
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */
@@ -202,6 +212,72 @@ ff_status ff_stream_push(ff_stream *s, const float *x, int64_t n, float *out, in
                          int64_t *n_out, int64_t *bad_index);
 /* End of utterance: the rows still owed.  Further pushes need ff_stream_reset. */
 ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out);
+
+/* ---- stream pools (pool.c) -------------------------------------------------
+ *
+ * Many streams of one extractor and one workspace.  ff_pool_push appends a
+ * chunk to each of n streams and computes every frame that became final
+ * across all of them together: frames of different streams fill the lanes of
+ * one block.  Each stream's rows are bit-identical to an ff_stream fed the same
+ * chunks.  Handles are small integers >= 0; a closed handle may be returned
+ * again by a later ff_pool_open.  Per-stream memory is the ff_stream state
+ * without a workspace (samples of about n_fft + frame_length + one chunk, and
+ * the delta history).  A pool is used by one thread at a time.
+ */
+typedef struct ff_pool ff_pool;
+
+ff_status ff_pool_new(const ff_extractor *ext, ff_pool **out);
+void ff_pool_free(ff_pool *p);
+ff_status ff_pool_open(ff_pool *p, int64_t *handle);
+ff_status ff_pool_close(ff_pool *p, int64_t handle);
+ff_status ff_pool_reset(ff_pool *p, int64_t handle);
+/* Open streams; bytes held by the pool (states, buffers, block scratch). */
+int64_t ff_pool_size(const ff_pool *p);
+int64_t ff_pool_bytes(const ff_pool *p);
+/*
+ * Rows ff_pool_push(n, handles, _, lens) would emit (rows[i] per stream, may
+ * be NULL; *total their sum); lens[i] < 0 counts a flush.  FF_E_HANDLE sets
+ * *bad_stream to the position i of the bad handle.
+ */
+ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
+                           const int64_t *lens, int64_t *rows, int64_t *total,
+                           int64_t *bad_stream);
+/*
+ * Append x[i][0 .. lens[i]) to stream handles[i] for i < n.  The rows of
+ * stream i are written to out rows [offsets[i], offsets[i + 1]) (out: out_rows
+ * rows of ff_num_features floats; offsets: n + 1 entries, written).  Every
+ * chunk is checked before any stream changes: on error nothing changed and
+ * *bad_stream is the position i at fault (-1 for FF_E_BUFFER, out too small:
+ * offsets[n] then holds the rows needed): FF_E_HANDLE (not open, or repeated
+ * in handles), FF_E_ARG (lens[i] < 0, x[i] NULL), FF_E_NONFINITE (*bad_index
+ * = sample index in x[i]), FF_E_STATE (flushed), FF_E_NOMEM.
+ */
+ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const float *const *x,
+                       const int64_t *lens, float *out, int64_t out_rows, int64_t *offsets,
+                       int64_t *bad_stream, int64_t *bad_index);
+/* ff_stream_flush of one stream (FF_E_HANDLE when not open). */
+ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows, int64_t *n_out);
+/*
+ * Sliding-window CMVN of every output row (Kaldi's apply-cmvn-sliding with
+ * center=false, cmn_window=window, min_cmn_window=min_window, norm_vars):
+ * row t is normalised with the float64 statistics of rows [t - window, t + 1)
+ * (clipped at 0); the first min_window rows use rows [0, min_window) and so
+ * wait until min_window rows exist (or the flush).  window 0 turns it off.
+ * Only while no stream is open (FF_E_STATE); 1 <= min_window <= window.
+ */
+ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars);
+/*
+ * Online CMVN from global statistics instead (Kaldi online2 OnlineCmvn, no
+ * speaker stats): row t is out at once, normalised with the statistics of
+ * rows [t - window + 1, t] (clipped at 0) plus, while those are fewer than
+ * window rows, min(window - n, global_frames) rows' worth of stats (Kaldi's
+ * layout, 2 x (ff_num_features + 1): sums and count, sums of squares and 0;
+ * copied), then Kaldi's ApplyCmvn (variance floored at 1e-20).  Only while
+ * no stream is open.  FF_E_NONFINITE for NaN/Inf in stats, FF_E_ARG for a
+ * count < 1.
+ */
+ff_status ff_pool_set_online_cmvn(ff_pool *p, int32_t window, int32_t global_frames,
+                                  int32_t norm_vars, const double *stats);
 
 /* ---- WAV decoding (wav.c) -------------------------------------------------
  *

@@ -10,6 +10,12 @@
  *                                f*H - (n_fft/2 - (n_fft - L)/2), i.e. the
  *                                L-window centred in an n_fft frame centred on
  *                                f*H; outside samples follow pad_mode.
+ *   window_centered (librosa center=False): N < n_fft ? 0 : 1 + (N - n_fft)
+ *                                / H; frame f spans [f*H, f*H + n_fft) and its
+ *                                L-window starts at f*H + (n_fft - L)/2 (zeros
+ *                                around it: only |FFT| is used, so where the
+ *                                window sits in the FFT buffer does not matter).
+ *                                With center it changes nothing.
  *   snip_edges (Kaldi default):  N < L ? 0 : 1 + (N - L) / H; frame f starts
  *                                at f*H; never outside the signal.
  *   snip_edges + pad_end (psf):  N <= L ? 1 : 1 + ceil((N - L) / H); beyond N
@@ -25,6 +31,7 @@ int64_t ff_num_frames(const ff_config *c, int64_t n)
     const int64_t hop = c->hop_length, len = c->frame_length, nfft = c->n_fft;
     if (n <= 0) return 0;
     if (c->center) return 1 + (n + 2 * (nfft / 2) - nfft) / hop;
+    if (c->window_centered) return n < nfft ? 0 : 1 + (n - nfft) / hop;
     if (!c->snip_edges) return (n + hop / 2) / hop;
     if (c->pad_end) return n <= len ? 1 : 1 + (n - len + hop - 1) / hop;
     return n < len ? 0 : 1 + (n - len) / hop;
@@ -34,6 +41,7 @@ int64_t ff_frame_start(const ff_config *c, int64_t f)
 {
     const int64_t hop = c->hop_length, len = c->frame_length, nfft = c->n_fft;
     if (c->center) return f * hop - (nfft / 2 - (nfft - len) / 2);
+    if (c->window_centered) return f * hop + (nfft - len) / 2;
     if (!c->snip_edges) return f * hop + hop / 2 - len / 2;
     return f * hop;
 }
@@ -64,6 +72,7 @@ int64_t ff_map_index(const ff_config *c, int64_t r, int64_t n)
         case FF_PAD_CONSTANT: return -1;
         case FF_PAD_EDGE: return r < 0 ? 0 : n - 1;
         case FF_PAD_REFLECT: return mirror(r, n, 0);
+        case FF_PAD_SYMMETRIC: return mirror(r, n, 1);
         }
         return -1;
     }

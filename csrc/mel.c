@@ -10,6 +10,8 @@
  *               linear in bin index (python_speech_features).
  * With vtln_warp != 1 every point is first moved by Kaldi's piecewise-linear
  * VTLN warp (MelBanks::VtlnWarpFreq), applied to its frequency in Hz.
+ * mel_norm 'slaney' scales filter m by 2 / (hz[m+2] - hz[m]); mel_pnorm p > 0
+ * divides it by its p-norm over the bins (librosa norm=p).
  * Only the non-zero band of each filter is stored and applied.
  */
 #include <math.h>
@@ -83,6 +85,18 @@ static double weight(const ff_config *c, const double *mel_pts, const double *hz
     return x > 0.0 ? x : 0.0;
 }
 
+/* librosa.util.normalize(norm=p) of one filter's float32 weights: the p-norm
+ * in double; a filter whose norm is below FLT_MIN is left as it is. */
+static void pnormalize(float *w, int32_t len, double p)
+{
+    double sum = 0.0, length;
+    int32_t k;
+    for (k = 0; k < len; k++) sum += pow(fabs((double)w[k]), p);
+    length = pow(sum, 1.0 / p);
+    if (!(length >= 1.17549435e-38)) return;
+    for (k = 0; k < len; k++) w[k] = (float)((double)w[k] / length);
+}
+
 ff_status ff_melbank_init(ff_melbank *mb, const ff_config *c)
 {
     const int32_t n = c->n_mels, n_bins = c->n_fft / 2 + 1;
@@ -143,6 +157,7 @@ ff_status ff_melbank_init(ff_melbank *mb, const ff_config *c)
         for (k = 0; k < mb->len[m]; k++)
             mb->weights[mb->offset[m] + k] = (float)(
                 norm * weight(c, pts, pts + (n + 2), pts + 2 * (n + 2), m, mb->start[m] + k));
+        if (c->mel_pnorm > 0.0) pnormalize(mb->weights + mb->offset[m], mb->len[m], c->mel_pnorm);
     }
     st = FF_OK;
 done:

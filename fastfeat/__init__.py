@@ -8,12 +8,15 @@
 
 from ._backend import backend
 from .config import Config
+from .errors import ParameterError
 from .io import load
 from .features import Extractor, delta, logmel, mfcc, power_spectrum
 from .stream import Stream
+from .pool import StreamPool
 
 __all__ = [
-    "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features", "backend",
+    "Config", "Extractor", "Stream", "StreamPool", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
+    "backend", "ParameterError",
 ]
 __version__ = "0.1.0"
 

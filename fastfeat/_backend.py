@@ -111,7 +111,7 @@ BACKENDS = ("c", "numba", "pyfftw")
 _ENUMS: dict[str, dict[Any, int]] = {
     "kind": {"mfcc": 0, "logmel": 1, "power": 2},
     "window": {"hamming": 0, "hann": 1, "povey": 2, "blackman": 3, "rectangular": 4},
-    "pad_mode": {"constant": 0, "reflect": 1, "edge": 2},
+    "pad_mode": {"constant": 0, "reflect": 1, "edge": 2, "symmetric": 3},
     "preemphasis_scope": {"frame": 0, "signal": 1},
     "spectrum_norm": {None: 0, "n_fft": 1},
     "mel_scale": {"htk": 0, "slaney": 1},
@@ -185,11 +185,12 @@ def engine_values(cfg: Config) -> dict[str, Any]:
     values = cfg.to_dict()
     for name, table in _ENUMS.items():
         values[name] = table[values[name]]
-    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc"):
+    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc", "window_centered"):
         values[name] = int(values[name])
     values["fmax"] = cfg.fmax_hz
     values["top_db"] = 0.0 if cfg.top_db is None else cfg.top_db
     values["vtln_high"] = cfg.vtln_high_hz
+    values["mel_pnorm"] = 0.0 if cfg.mel_pnorm is None else cfg.mel_pnorm
     return values
 
 
@@ -257,6 +258,8 @@ def min_samples(cfg: Config) -> int:
         return 1
     if not cfg.snip_edges:
         return cfg.hop_length - cfg.hop_length // 2
+    if cfg.window_centered:
+        return cfg.n_fft
     return cfg.frame_length
 
 

@@ -42,6 +42,8 @@ cdef extern from "fastfeat.h" nogil:
         int energy, energy_source
         int32_t deltas, delta_width
         double blackman_coeff, vtln_warp, vtln_low, vtln_high
+        int32_t window_centered, dct_type
+        double mel_pnorm
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -73,6 +75,25 @@ cdef extern from "fastfeat.h" nogil:
     ff_status ff_stream_push(ff_stream *s, const float *x, int64_t n, float *out, int64_t out_rows,
                              int64_t *n_out, int64_t *bad_index)
     ff_status ff_stream_flush(ff_stream *s, float *out, int64_t out_rows, int64_t *n_out)
+    ctypedef struct ff_pool:
+        pass
+    ff_status ff_pool_new(const ff_extractor *ext, ff_pool **out)
+    void ff_pool_free(ff_pool *p)
+    ff_status ff_pool_open(ff_pool *p, int64_t *handle)
+    ff_status ff_pool_close(ff_pool *p, int64_t handle)
+    ff_status ff_pool_reset(ff_pool *p, int64_t handle)
+    int64_t ff_pool_size(const ff_pool *p)
+    int64_t ff_pool_bytes(const ff_pool *p)
+    ff_status ff_pool_rows_for(const ff_pool *p, int64_t n, const int64_t *handles,
+                               const int64_t *lens, int64_t *rows, int64_t *total,
+                               int64_t *bad_stream)
+    ff_status ff_pool_push(ff_pool *p, int64_t n, const int64_t *handles, const float *const *x,
+                           const int64_t *lens, float *out, int64_t out_rows, int64_t *offsets,
+                           int64_t *bad_stream, int64_t *bad_index)
+    ff_status ff_pool_flush(ff_pool *p, int64_t handle, float *out, int64_t out_rows, int64_t *n_out)
+    ff_status ff_pool_set_cmvn(ff_pool *p, int32_t window, int32_t min_window, int32_t norm_vars)
+    ff_status ff_pool_set_online_cmvn(ff_pool *p, int32_t window, int32_t global_frames,
+                                      int32_t norm_vars, const double *stats)
     ff_status ff_delta(const float *inp, int64_t rows, int64_t cols, int64_t in_stride,
                        int order, int width, float *out, int64_t out_stride, float *scratch)
     ctypedef struct ff_wav_info:
@@ -117,6 +138,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
     c.blackman_coeff = v["blackman_coeff"]
     c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
+    c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
+    c.mel_pnorm = v["mel_pnorm"]
     return 0
 
 
@@ -198,6 +221,9 @@ cdef class Engine:
 
     def stream(self):
         return StreamState(self)
+
+    def pool(self):
+        return PoolState(self)
 
     def extract_frames(self, const float[::1] x, float[:, ::1] frames, float[::1] energy):
         """Windowed, zero-padded frames (rows, n_fft) and linear energies; returns (status, bad)."""
@@ -383,6 +409,161 @@ cdef class StreamState:
             return 6, 0
         with nogil:
             st = ff_stream_flush(self.s, op, out.shape[0], &k)
+        return st, k
+
+
+cdef class PoolState:
+    """Owns an ff_pool bound to an Engine.  Not locked: fastfeat.pool holds a lock.
+
+    Chunk pointers and lengths live in buffers grown on demand, so pushes of a
+    steady number of streams allocate nothing.  Every push releases the GIL:
+    one call does the work of many streams.
+    """
+    cdef ff_pool *p
+    cdef Engine engine
+    cdef readonly int n_features
+    cdef const float **xp
+    cdef int64_t *lens
+    cdef size_t cap
+    cdef Py_ssize_t n_set
+
+    def __cinit__(self, Engine engine):
+        cdef ff_status st = ff_pool_new(engine.ext, &self.p)
+        if st != 0:
+            raise EngineError(f"ff_pool_new: {strerror(st)}")
+        self.engine = engine
+        self.n_features = engine.n_features
+
+    def __dealloc__(self):
+        ff_pool_free(self.p)
+        free(self.xp)
+        free(self.lens)
+
+    cdef int _room(self, size_t n) except -1:
+        cdef void *a
+        cdef void *b
+        if n <= self.cap:
+            return 0
+        a = realloc(<void *>self.xp, sizeof(float *) * n)
+        if a == NULL:
+            raise MemoryError
+        self.xp = <const float **>a
+        b = realloc(self.lens, sizeof(int64_t) * n)
+        if b == NULL:
+            raise MemoryError
+        self.lens = <int64_t *>b
+        self.cap = n
+        return 0
+
+    def set_cmvn(self, int32_t window, int32_t min_window, bint norm_vars):
+        """Sliding CMVN of the rows (window 0: off); returns status."""
+        return ff_pool_set_cmvn(self.p, window, min_window, norm_vars)
+
+    def set_online_cmvn(self, int32_t window, int32_t global_frames, bint norm_vars,
+                        const double[:, ::1] stats):
+        """Online CMVN from global stats (2, n_features + 1); returns status."""
+        if stats.shape[0] != 2 or stats.shape[1] != self.n_features + 1:
+            return 3
+        return ff_pool_set_online_cmvn(self.p, window, global_frames, norm_vars, &stats[0, 0])
+
+    def open(self):
+        """Returns (status, handle)."""
+        cdef int64_t h = -1
+        cdef ff_status st = ff_pool_open(self.p, &h)
+        return st, h
+
+    def close(self, int64_t h):
+        return ff_pool_close(self.p, h)
+
+    def reset(self, int64_t h):
+        return ff_pool_reset(self.p, h)
+
+    @property
+    def size(self):
+        return ff_pool_size(self.p)
+
+    @property
+    def nbytes(self):
+        return ff_pool_bytes(self.p)
+
+    # A push is set_2d or set_list (the chunks), optionally pending_rows (to
+    # size out), then push.  The caller keeps the chunks alive in between.
+
+    def set_2d(self, const float[:, :] chunks):
+        """Row i of chunks (each row contiguous) is the chunk of the i-th handle of the next push."""
+        cdef Py_ssize_t i, n = chunks.shape[0]
+        cdef int64_t m = chunks.shape[1]
+        if n > 0 and m > 1 and chunks.strides[1] != sizeof(float):
+            raise ValueError("the rows of chunks must be contiguous")
+        self._room(n if n > 0 else 1)
+        for i in range(n):
+            self.xp[i] = &chunks[i, 0] if m > 0 else NULL
+            self.lens[i] = m
+        self.n_set = n
+
+    def set_list(self, list chunks):
+        """chunks[i] (1-D C-contiguous float32) is the chunk of the i-th handle."""
+        cdef Py_ssize_t i, n = len(chunks)
+        cdef const float[::1] x
+        self._room(n if n > 0 else 1)
+        self.n_set = 0
+        for i in range(n):
+            x = chunks[i]
+            self.xp[i] = &x[0] if x.shape[0] > 0 else NULL
+            self.lens[i] = x.shape[0]
+        self.n_set = n
+
+    def pending_rows(self, const int64_t[::1] handles):
+        """Returns (status, rows the set chunks give, bad position)."""
+        cdef int64_t total = 0, bad = -1
+        cdef int64_t n = handles.shape[0]
+        cdef ff_status st
+        if n != self.n_set:
+            return 3, 0, -1
+        st = ff_pool_rows_for(self.p, n, &handles[0] if n > 0 else NULL, self.lens, NULL,
+                              &total, &bad)
+        return st, total, bad
+
+    def rows_for(self, const int64_t[::1] handles, int64_t n_samples):
+        """Returns (status, rows a push of n_samples to every handle gives, bad position)."""
+        cdef Py_ssize_t i, n = handles.shape[0]
+        cdef int64_t total = 0, bad = -1
+        cdef ff_status st
+        self._room(n if n > 0 else 1)
+        self.n_set = 0  # the lengths of set chunks are overwritten
+        for i in range(n):
+            self.lens[i] = n_samples
+        st = ff_pool_rows_for(self.p, n, &handles[0] if n > 0 else NULL, self.lens, NULL,
+                              &total, &bad)
+        return st, total, bad
+
+    def flush_rows(self, int64_t h):
+        """Returns (status, rows a flush of h gives)."""
+        cdef int64_t total = 0, flush = -1
+        cdef ff_status st = ff_pool_rows_for(self.p, 1, &h, &flush, NULL, &total, NULL)
+        return st, total
+
+    def push(self, const int64_t[::1] handles, float[:, ::1] out, int64_t[::1] offsets):
+        """Push the set chunks; returns (status, bad position, bad sample index)."""
+        cdef int64_t n = handles.shape[0], bad_stream = -1, bad_index = -1
+        cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
+        cdef ff_status st
+        if n != self.n_set or out.shape[1] != self.n_features or offsets.shape[0] < n + 1:
+            return 3, -1, -1
+        with nogil:
+            st = ff_pool_push(self.p, n, &handles[0] if n > 0 else NULL, self.xp, self.lens, op,
+                              out.shape[0], &offsets[0], &bad_stream, &bad_index)
+        return st, bad_stream, bad_index
+
+    def flush(self, int64_t h, float[:, ::1] out):
+        """Returns (status, rows written)."""
+        cdef ff_status st
+        cdef int64_t k = 0
+        cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
+        if out.shape[1] != self.n_features:
+            return 3, 0
+        with nogil:
+            st = ff_pool_flush(self.p, h, op, out.shape[0], &k)
         return st, k
 
 

@@ -10,7 +10,7 @@ How it mirrors the C engine
 ---------------------------
 * Stage by stage and field by field: framing (frame.c), dither, DC removal,
   energies, pre-emphasis, windows (frontend.c), mel banks built in float64 and
-  stored as float32 (mel.c), log with floor modes, DCT-II with the lifter
+  stored as float32 (mel.c), log with floor modes, DCT (types 1-3) with the lifter
   folded in (cepstrum.c), deltas (delta.c), top_db's two passes (pipeline.c)
   and the streaming state machine (stream.c).  Every kernel computes in
   float32 with the same operations in the same order as the C code, so
@@ -71,7 +71,7 @@ _STRERROR = {
 }
 KIND_MFCC, KIND_LOGMEL, KIND_POWER = 0, 1, 2
 WIN_HAMMING, WIN_HANN, WIN_POVEY, WIN_BLACKMAN, WIN_RECTANGULAR = range(5)
-PAD_CONSTANT, PAD_REFLECT, PAD_EDGE = 0, 1, 2
+PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_SYMMETRIC = 0, 1, 2, 3
 PREEMPH_FRAME, PREEMPH_SIGNAL = 0, 1
 MEL_HTK, MEL_SLANEY = 0, 1
 MELNORM_NONE, MELNORM_SLANEY = 0, 1
@@ -110,11 +110,14 @@ _INT_FIELDS = ("kind", "sample_rate", "frame_length", "hop_length", "n_fft", "wi
 # derived: bins, spectral columns, static width, row width, the seed's bits,
 # the complex FFT size (n/2 for even n, n for odd), Bluestein's size (0: none)
 N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
-_N_IP = 33
+# window_centered and dct_type, after the derived sizes
+WIN_CENTERED, DCT_TYPE = 33, 34
+_N_IP = 35
 _FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
 PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
 BLACKMAN_COEFF, VTLN_WARP, VTLN_LOW, VTLN_HIGH = range(9, 13)  # doubles in ff_config
-_N_FP = 13
+MEL_PNORM = 13  # 0: off
+_N_FP = 14
 
 # Immutable tables of one Engine (ff_extractor) and the scratch of one thread
 # (ff_workspace).  Unused tables are empty arrays, so every config has the
@@ -159,7 +162,7 @@ def check_config(values: dict) -> str | None:
         (1 <= v["frame_length"] <= v["n_fft"], "frame_length"),
         (v["hop_length"] >= 1, "hop_length"),
         (0 <= v["window"] <= 4, "window"),
-        (0 <= v["pad_mode"] <= 2, "pad_mode"),
+        (0 <= v["pad_mode"] <= 3, "pad_mode"),
         (not v["pad_end"] or (not v["center"] and v["snip_edges"]), "pad_end"),
         (fin(v["preemphasis"]) and 0.0 <= v["preemphasis"] <= 1.0, "preemphasis"),
         (v["preemphasis_scope"] in (0, 1), "preemphasis_scope"),
@@ -167,10 +170,13 @@ def check_config(values: dict) -> str | None:
         (fin(v["power"]) and 0.0 < v["power"] <= 8.0, "power"),
         (v["spectrum_norm"] in (0, 1), "spectrum_norm"),
         (1 <= v["n_mels"] <= MAX_MELS and v["n_mels"] <= v["n_fft"] // 2 + 1, "n_mels"),
-        (fin(v["fmax"]) and 0.0 < v["fmax"] <= 0.5 * v["sample_rate"], "fmax"),
+        (fin(v["fmax"]) and 0.0 < v["fmax"] and (v["fmax"] <= 0.5 * v["sample_rate"] or v["mel_triangles"] == TRI_HZ),
+         "fmax"),
         (fin(v["fmin"]) and 0.0 <= v["fmin"] < v["fmax"], "fmin"),
         (v["mel_scale"] in (0, 1), "mel_scale"),
         (v["mel_norm"] in (0, 1), "mel_norm"),
+        (fin(v["mel_pnorm"]) and v["mel_pnorm"] >= 0.0 and (v["mel_pnorm"] == 0.0 or v["mel_norm"] == 0),
+         "mel_pnorm"),
         (0 <= v["mel_triangles"] <= 2, "mel_triangles"),
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
@@ -179,6 +185,8 @@ def check_config(values: dict) -> str | None:
         (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] == LOG_DB), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
         (v["dct_norm"] in (0, 1), "dct_norm"),
+        (1 <= v["dct_type"] <= 3, "dct_type"),
+        (v["dct_type"] != 1 or v["kind"] != KIND_MFCC or v["n_mels"] >= 2, "dct_type"),
         (fin(v["lifter"]) and v["lifter"] >= 0.0, "lifter"),
         (0 <= v["energy"] <= 2, "energy"),
         (v["energy"] != ENERGY_REPLACE_C0 or v["kind"] == KIND_MFCC, "energy"),
@@ -191,6 +199,8 @@ def check_config(values: dict) -> str | None:
         (v["vtln_warp"] == 1.0 or (fin(v["vtln_high"]) and v["vtln_high"] < v["fmax"] and
                                    v["vtln_low"] * max(1.0, v["vtln_warp"]) < v["vtln_high"] * min(1.0, v["vtln_warp"])),
          "vtln_high"),
+        (v["window_centered"] in (0, 1) and (not v["window_centered"] or v["center"]
+                                             or (v["snip_edges"] and not v["pad_end"])), "window_centered"),
     )
     for ok, name in checks:
         if not ok:
@@ -209,6 +219,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     ip[N_STATIC] = ip[N_SPEC] + (1 if ip[ENERGY] == ENERGY_APPEND else 0)
     ip[N_FEAT] = ip[N_STATIC] * (1 + ip[DELTAS])
     ip[SEED] = np.array([int(values["seed"])], np.uint64).view(np.int64)[0]
+    ip[WIN_CENTERED], ip[DCT_TYPE] = int(values["window_centered"]), int(values["dct_type"])
     h = n_fft // 2 if n_fft % 2 == 0 else n_fft
     ip[FFT_H] = h
     if n_fft % 2 == 0 and (h & (h - 1)) == 0:
@@ -219,6 +230,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     fp[PREEMPH], fp[DITHER], fp[POWER] = (_f32(values[k]) for k in ("preemphasis", "dither", "power"))
     fp[LOG_FLOOR], fp[TOP_DB], fp[LIFTER] = (_f32(values[k]) for k in ("log_floor", "top_db", "lifter"))
     fp[FMIN], fp[FMAX] = float(values["fmin"]), float(values["fmax"])
+    fp[MEL_PNORM] = float(values["mel_pnorm"])
     fp[SPEC_SCALE] = _f32(1.0 / _f32(n_fft)) if values["spectrum_norm"] == 1 else 1.0
     for i, name in ((BLACKMAN_COEFF, "blackman_coeff"), (VTLN_WARP, "vtln_warp"),
                     (VTLN_LOW, "vtln_low"), (VTLN_HIGH, "vtln_high")):
@@ -236,6 +248,8 @@ def _num_frames(ip, n):
         return 0
     if ip[CENTER]:
         return 1 + (n + 2 * (nfft // 2) - nfft) // hop
+    if ip[WIN_CENTERED]:
+        return 0 if n < nfft else 1 + (n - nfft) // hop
     if not ip[SNIP]:
         return (n + hop // 2) // hop
     if ip[PAD_END]:
@@ -249,6 +263,8 @@ def _frame_start(ip, f):
     hop, flen, nfft = ip[HOP], ip[FLEN], ip[NFFT]
     if ip[CENTER]:
         return f * hop - (nfft // 2 - (nfft - flen) // 2)
+    if ip[WIN_CENTERED]:
+        return f * hop + (nfft - flen) // 2
     if not ip[SNIP]:
         return f * hop + hop // 2 - flen // 2
     return f * hop
@@ -279,6 +295,8 @@ def _map_index(ip, r, n):
             return 0 if r < 0 else n - 1
         if mode == PAD_REFLECT:
             return _mirror(r, n, False)
+        if mode == PAD_SYMMETRIC:
+            return _mirror(r, n, True)
         return -1
     if not ip[SNIP]:
         return _mirror(r, n, True)
@@ -963,6 +981,15 @@ def _mel_bank(ip, fp):
             norm = 2.0 / (hz[m + 2] - hz[m])
         for k in range(length[m]):
             weights[offset[m] + k] = np.float32(norm * _mel_weight(ip, mel, hz, bins, m, start[m] + k))
+        if fp[MEL_PNORM] > 0.0:  # librosa.util.normalize(norm=p) (mel.c pnormalize)
+            w = weights[offset[m]:offset[m] + length[m]]
+            total_p = 0.0
+            for k in range(length[m]):
+                total_p += abs(np.float64(w[k])) ** fp[MEL_PNORM]
+            norm_p = total_p ** (1.0 / fp[MEL_PNORM])
+            if norm_p >= 1.17549435e-38:
+                for k in range(length[m]):
+                    w[k] = np.float32(np.float64(w[k]) / norm_p)
     return start, length, offset, weights
 
 
@@ -988,18 +1015,36 @@ def _window_table(ip, fp):
 
 
 @_jit
+def _dct_entry(ip, k, m, lift):
+    """Entry (k, m) of the DCT matrix times the lifter weight (cepstrum.c dct_entry)."""
+    nm = ip[N_MELS]
+    ortho = ip[DCT_NORM] == DCT_ORTHO
+    if ip[DCT_TYPE] == 3:
+        if m == 0:
+            return (math.sqrt(1.0 / nm) if ortho else 1.0) * lift
+        return ((math.sqrt(2.0 / nm) if ortho else 2.0) * lift) * math.cos(_PI * (2.0 * k + 1.0) * m / (2.0 * nm))
+    if ip[DCT_TYPE] == 1:
+        edge_m = m == 0 or m == nm - 1
+        edge_k = k == 0 or k == nm - 1
+        v = (1.0 if edge_m else 2.0) * math.cos(_PI * float(k) * m / (nm - 1.0))
+        if ortho:
+            v *= (math.sqrt(2.0) if edge_m else 1.0) * (math.sqrt(0.5) if edge_k else 1.0) / math.sqrt(2.0 * (nm - 1.0))
+        return v * lift
+    return ((math.sqrt((1.0 if k == 0 else 2.0) / nm) if ortho else 2.0) * lift) * \
+        math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm))
+
+
+@_jit
 def _dct_table(ip, fp):
-    """DCT-II rows (ortho: scipy norm="ortho"; none: 2 sum x cos) times the lifter."""
+    """DCT rows (types 1-3 as scipy.fft.dct, ortho or unnormalised) times the lifter."""
     nc = ip[N_MFCC]
     nm = ip[N_MELS]
     lifter = fp[LIFTER]
     t = np.empty((nc, nm), np.float32)
     for k in range(nc):
-        scale = math.sqrt((1.0 if k == 0 else 2.0) / nm) if ip[DCT_NORM] == DCT_ORTHO else 2.0
-        if lifter > 0.0:
-            scale *= 1.0 + 0.5 * lifter * math.sin(_PI * k / lifter)
+        lift = 1.0 + 0.5 * lifter * math.sin(_PI * k / lifter) if lifter > 0.0 else 1.0
         for m in range(nm):
-            t[k, m] = np.float32(scale * math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm)))
+            t[k, m] = np.float32(_dct_entry(ip, k, m, lift))
     return t
 
 

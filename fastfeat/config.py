@@ -83,7 +83,7 @@ FIELDS: dict[str, FieldSpec] = {
     "window": _choice("analysis window", "hamming", "hann", "povey", "blackman", "rectangular"),
     "window_periodic": FieldSpec("bool", "periodic (DFT-even, librosa/scipy fftbins=True) instead of symmetric (Kaldi, HTK, numpy.hamming) window"),
     "center": FieldSpec("bool", "librosa centring: frame t is centred on sample t*hop_length, signal padded by n_fft//2"),
-    "pad_mode": _choice("how `center` pads the signal (numpy.pad modes)", "constant", "reflect", "edge"),
+    "pad_mode": _choice("how `center` pads the signal (numpy.pad modes)", "constant", "reflect", "edge", "symmetric"),
     "snip_edges": FieldSpec("bool", "when center is False: True keeps only frames that fit in the signal (Kaldi default); False centres frames on multiples of hop and mirrors the edges (Kaldi --snip-edges=false)"),
     "pad_end": FieldSpec("bool", "with snip_edges: also emit the last partial frame, zero-padded (python_speech_features)"),
     "preemphasis": FieldSpec("float", "pre-emphasis coefficient; 0 disables", low=0.0, high=1.0),
@@ -95,7 +95,7 @@ FIELDS: dict[str, FieldSpec] = {
     "spectrum_norm": _choice("divide the spectrum by n_fft ('n_fft', python_speech_features' powspec) or not (None)", None, "n_fft", optional=True),
     "n_mels": FieldSpec("int", "number of mel filters (<= n_fft//2 + 1)", low=1, high=4096),
     "fmin": FieldSpec("float", "lowest filterbank frequency in Hz", low=0.0, high=None),
-    "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
+    "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2, except with mel_triangles='hz': librosa accepts more, the filters above Nyquist are then empty); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
     "mel_scale": _choice("'htk': 2595 log10(1 + f/700); 'slaney': linear below 1 kHz, logarithmic above (librosa default)", "htk", "slaney"),
     "mel_norm": _choice("None: peak 1; 'slaney': each filter divided by its width in Hz / 2 (librosa norm='slaney')", None, "slaney", optional=True),
     "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
@@ -114,6 +114,9 @@ FIELDS: dict[str, FieldSpec] = {
     "vtln_warp": FieldSpec("float", "VTLN warp factor: every mel point is moved by Kaldi's piecewise-linear VtlnWarpFreq (Hz scaled by 1/vtln_warp between the inflection points); 1 disables", low=0.0, high=10.0, low_open=True),
     "vtln_low": FieldSpec("float", "lower VTLN inflection point in Hz (Kaldi --vtln-low); with vtln_warp != 1 it must be above fmin", low=0.0, high=None),
     "vtln_high": FieldSpec("float", "upper VTLN inflection point in Hz; negative: that many Hz below sample_rate/2 (Kaldi --vtln-high); with vtln_warp != 1 it must be below fmax", low=None, high=None),
+    "window_centered": FieldSpec("bool", "when center is False: frames span n_fft samples with the frame_length window centred in them, zeros outside, so 1 + (N - n_fft) // hop_length frames (librosa center=False); needs snip_edges=True, pad_end=False. center=True always centres the window"),
+    "dct_type": FieldSpec("int", "DCT type as scipy.fft.dct: 2 (MFCC), 3 (its inverse; HTK-style in librosa) or 1 (needs n_mels >= 2); dct_norm applies to each", low=1, high=3),
+    "mel_pnorm": FieldSpec("float", "divide each filter by its p-norm over the FFT bins (librosa norm=p, librosa.util.normalize); None: off; needs mel_norm=None", low=0.0, high=None, low_open=True, optional=True),
 }
 
 
@@ -221,6 +224,9 @@ class Config:
     vtln_warp: float = 1.0
     vtln_low: float = 100.0
     vtln_high: float = -500.0
+    window_centered: bool = False
+    dct_type: int = 2
+    mel_pnorm: float | None = None
 
     def __post_init__(self) -> None:
         derived: dict[str, Any] = {}  # field -> what it was derived from (replace re-derives it)
@@ -250,7 +256,7 @@ class Config:
                 f"n_mels must be in [1, {n_bins}]"
             )
         fmax = self.fmax_hz
-        if fmax > nyquist:
+        if fmax > nyquist and self.mel_triangles != "hz":  # librosa's filterbank accepts it
             raise ValueError(
                 f"fmax={self.fmax} Hz is above the Nyquist frequency {nyquist:g} Hz of "
                 f"sample_rate={self.sample_rate}; fmax must be in (fmin, {nyquist:g}] or None"
@@ -268,6 +274,14 @@ class Config:
             raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
         if self.top_db is not None and self.log != "db":
             raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
+        if self.window_centered and not self.center and (self.pad_end or not self.snip_edges):
+            raise ValueError("window_centered=True with center=False needs snip_edges=True and pad_end=False "
+                             "(it is librosa's center=False framing)")
+        if self.mel_pnorm is not None and self.mel_norm is not None:
+            raise ValueError(f"mel_pnorm={self.mel_pnorm} needs mel_norm=None (got mel_norm={self.mel_norm!r}); "
+                             f"a filter has one normalisation")
+        if self.dct_type == 1 and self.kind == "mfcc" and self.n_mels < 2:
+            raise ValueError("dct_type=1 needs n_mels >= 2 (scipy's DCT-I is undefined for one value)")
         if self.pad_end and (self.center or not self.snip_edges):
             raise ValueError("pad_end=True needs center=False and snip_edges=True (it is python_speech_features' framing rule)")
         if self.vtln_warp != 1.0:
@@ -462,6 +476,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
         mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=20, dct_norm="ortho", lifter=0.0,
+        window_centered=True,
     ),
     # kaldi and python_speech_features count frames in ms (and round n_fft up to a
     # power of two: knf round_to_power_of_two, psf's calculate_nfft), so their sizes

@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .config import Config
 from .features import Extractor
+from .pool import check_cmvn_window as _check_cmvn_window
 
 __all__ = [
     "FeatureExtractor", "FrameFeatures", "CMVN", "Pooling",
@@ -248,6 +249,48 @@ def _cmvn_apply(m: np.ndarray, stats: np.ndarray, norm_means: bool, norm_vars: b
     return (x * scale + offset).astype(np.float32)
 
 
+def _cmvn_sliding(m: np.ndarray, window: int, min_window: int, norm_vars: bool) -> np.ndarray:
+    """Kaldi's apply-cmvn-sliding (center=false) of one matrix, from cumulative sums."""
+    x = m.astype(np.float64)
+    n = x.shape[0]
+    t = np.arange(n)
+    s = np.maximum(t - window, 0)
+    e = np.maximum(t + 1, min_window)  # center=false: the window ends at t, or at min_window
+    over = e > n
+    s = np.where(over, np.maximum(s - (e - n), 0), s)
+    e = np.minimum(e, n)
+    cnt = (e - s)[:, None].astype(np.float64)
+    c1 = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)])
+    mean = (c1[e] - c1[s]) / cnt
+    out = x - mean
+    if norm_vars:
+        c2 = np.concatenate([np.zeros((1, x.shape[1])), np.cumsum(x * x, axis=0)])
+        var = np.maximum((c2[e] - c2[s]) / cnt - mean * mean, 1e-10)
+        out = np.where(cnt == 1, 0.0, out / np.sqrt(var))
+    return out.astype(np.float32)
+
+
+def _cmvn_online(m: np.ndarray, stats: np.ndarray, window: int, global_frames: int,
+                 norm_vars: bool) -> np.ndarray:
+    """Kaldi online2 OnlineCmvn (global stats, no speaker stats) of one matrix, from cumulative sums."""
+    x = m.astype(np.float64)
+    n, d = x.shape
+    t = np.arange(n)
+    s, e = np.maximum(t - window + 1, 0), t + 1
+    count = (e - s).astype(np.float64)[:, None]
+    # SmoothOnlineCmvnStats: top the window up with global stats to `window` rows
+    scale = np.where(count < window, np.minimum(window - count, global_frames) / stats[0, d], 0.0)
+    total = count + scale * stats[0, d]
+    c1 = np.concatenate([np.zeros((1, d)), np.cumsum(x, axis=0)])
+    mean = (c1[e] - c1[s] + scale * stats[0, :d]) / total
+    if not norm_vars:
+        return (x - mean).astype(np.float32)
+    c2 = np.concatenate([np.zeros((1, d)), np.cumsum(x * x, axis=0)])
+    var = np.maximum((c2[e] - c2[s] + scale * stats[1, :d]) / total - mean * mean, 1e-20)
+    inv = 1.0 / np.sqrt(var)
+    return (x * inv + -mean * inv).astype(np.float32)
+
+
 class CMVN(TransformerMixin, BaseEstimator):
     """Cepstral mean and variance normalisation, as Kaldi's ``apply-cmvn``.
 
@@ -258,16 +301,34 @@ class CMVN(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    scope : {"utterance", "global"}, default "utterance"
+    scope : {"utterance", "global", "sliding", "online"}, default "utterance"
         ``"utterance"``: each matrix is normalised with its own statistics
         (``fit`` learns nothing).  ``"global"``: ``fit`` accumulates the
         statistics of every frame of every training matrix and ``transform``
         applies them (Kaldi's ``compute-cmvn-stats`` over a set, then
         ``apply-cmvn``); on a single 2-D matrix this is
-        ``StandardScaler(with_std=norm_vars)``.
+        ``StandardScaler(with_std=norm_vars)``.  ``"sliding"``: Kaldi's
+        ``apply-cmvn-sliding`` with ``center=false`` (``fit`` learns
+        nothing): row ``t`` is normalised with the statistics of rows
+        ``[t - window, t]`` (clipped at 0), the first ``min_window`` rows with
+        those of rows ``[0, min_window)`` (all rows if fewer); with
+        ``norm_vars`` a window of one row gives 0.  This is the batch
+        equivalent of ``StreamPool(cmvn_window=...)``.  ``"online"``: Kaldi
+        online2 ``OnlineCmvn`` from global statistics: ``fit`` accumulates
+        them as ``"global"`` does; row ``t`` is normalised with the
+        statistics of rows ``[t - window + 1, t]`` topped up, while they are
+        fewer than ``window``, with ``min(window - n, global_frames)`` rows'
+        worth of the global ones (Kaldi's ``SmoothOnlineCmvnStats``), then
+        ``ApplyCmvn``; the batch equivalent of ``StreamPool(cmvn_stats=...)``.
     norm_means : bool, default True
     norm_vars : bool, default False
-        Kaldi's defaults.
+        Kaldi's defaults (``"sliding"`` always normalises means, as Kaldi).
+    window, min_window : int, default 600, 100
+        ``scope="sliding"``: Kaldi's ``--cmn-window`` and ``--min-cmn-window``
+        (1 <= min_window <= window); ``scope="online"``: ``window`` is
+        ``--cmn-window``.
+    global_frames : int, default 200
+        ``scope="online"`` only: Kaldi's ``--global-frames``.
 
     Attributes
     ----------
@@ -295,17 +356,28 @@ class CMVN(TransformerMixin, BaseEstimator):
     >>> g = CMVN(scope="global").fit([x, x + 1])
     >>> g.transform([x])[0][:, 0].tolist()
     [-1.5, 0.5]
+    >>> s = np.arange(4, dtype=np.float32)[:, None]   # rows 0, 1, 2, 3
+    >>> CMVN(scope="sliding", window=1, min_window=1).fit_transform(s)[:, 0].tolist()
+    [0.0, 0.5, 0.5, 0.5]
     """
 
-    def __init__(self, scope: str = "utterance", *, norm_means: bool = True, norm_vars: bool = False) -> None:
+    def __init__(self, scope: str = "utterance", *, norm_means: bool = True, norm_vars: bool = False,
+                 window: int = 600, min_window: int = 100, global_frames: int = 200) -> None:
         self.scope = scope
         self.norm_means = norm_means
         self.norm_vars = norm_vars
+        self.window = window
+        self.min_window = min_window
+        self.global_frames = global_frames
 
     def _check_params(self) -> None:
-        _check_choice("scope", self.scope, ("utterance", "global"))
+        _check_choice("scope", self.scope, ("utterance", "global", "sliding", "online"))
         _check_bool("norm_means", self.norm_means)
         _check_bool("norm_vars", self.norm_vars)
+        if self.scope == "sliding":
+            _check_cmvn_window(self.window, self.min_window, "window", "min_window")
+        if self.scope == "online":
+            _check_cmvn_window(self.window, self.global_frames, "window", "global_frames", False)
 
     def fit(self, X: Any, y: Any = None) -> "CMVN":
         """Check X; with ``scope="global"`` accumulate its statistics.
@@ -330,7 +402,7 @@ class CMVN(TransformerMixin, BaseEstimator):
         self._check_params()
         mats, _ = _as_matrices(X)
         self.n_features_in_ = mats[0].shape[1]
-        if self.scope == "global":
+        if self.scope in ("global", "online"):
             self.stats_ = _cmvn_stats(mats)
         return self
 
@@ -354,6 +426,10 @@ class CMVN(TransformerMixin, BaseEstimator):
                              f"{self.n_features_in_} features as input")
         if self.scope == "global":
             out = [_cmvn_apply(m, self.stats_, self.norm_means, self.norm_vars) for m in mats]
+        elif self.scope == "sliding":
+            out = [_cmvn_sliding(m, self.window, self.min_window, self.norm_vars) for m in mats]
+        elif self.scope == "online":
+            out = [_cmvn_online(m, self.stats_, self.window, self.global_frames, self.norm_vars) for m in mats]
         else:
             out = [_cmvn_apply(m, _cmvn_stats([m]), self.norm_means, self.norm_vars) for m in mats]
         return out[0] if single else out

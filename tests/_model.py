@@ -20,6 +20,9 @@ Framing, for a signal of N samples, frame length L, hop H:
   samples starting at padded index ``f*H + (n_fft - L)//2``, i.e. original
   samples ``[f*H - off, f*H - off + L)`` with ``off = n_fft//2 - (n_fft-L)//2``
   (librosa's stft centres the L-window inside the n_fft frame).
+* ``center=False, window_centered=True`` (librosa center=False): frames of
+  n_fft samples, ``n_frames = 0 if N < n_fft else 1 + (N - n_fft)//H``; the
+  L-window of frame f covers ``[f*H + (n_fft-L)//2, ... + L)``.
 * ``center=False, snip_edges=True, pad_end=False`` (Kaldi):
   ``n_frames = 0 if N < L else 1 + (N - L)//H``; frame f = ``[f*H, f*H + L)``.
 * ``center=False, snip_edges=False`` (Kaldi): ``n_frames = (N + H//2)//H``;
@@ -103,6 +106,9 @@ DEFAULT: dict = dict(
     vtln_warp=1.0,
     vtln_low=100.0,
     vtln_high=-500.0,
+    window_centered=False,
+    dct_type=2,
+    mel_pnorm=None,
 )
 
 
@@ -124,7 +130,7 @@ PRESETS: dict = {
         preemphasis=0.0, power=2.0, n_mels=128, fmin=0.0, fmax=None,
         mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=20, dct_norm="ortho",
-        lifter=0.0, energy=None,
+        lifter=0.0, energy=None, window_centered=True,
     ),
     # kaldi_native_fbank.MfccOptions defaults (dither 3e-5 there; tests use 0)
     "kaldi": _preset(
@@ -197,6 +203,8 @@ def num_frames(n: int, cfg: dict) -> int:
     if cfg["center"]:
         # librosa: frames of n_fft over the signal padded by n_fft//2 each side
         return 1 + (n + 2 * (n_fft // 2) - n_fft) // H
+    if cfg["window_centered"]:
+        return 0 if n < n_fft else 1 + (n - n_fft) // H
     if not cfg["snip_edges"]:
         return (n + H // 2) // H
     if cfg["pad_end"]:
@@ -210,6 +218,8 @@ def frame_start(f: int, cfg: dict) -> int:
     if cfg["center"]:
         off = n_fft // 2 - (n_fft - L) // 2
         return f * H - off
+    if cfg["window_centered"]:
+        return f * H + (n_fft - L) // 2
     if not cfg["snip_edges"]:
         return f * H + H // 2 - L // 2
     return f * H
@@ -378,7 +388,8 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
       "hz":  librosa.filters.mel - edges converted to Hz, weights linear in Hz;
       "bin": python_speech_features.get_filterbanks - edges rounded down to
              FFT bins, bin = floor((n_fft+1) * hz / sr), weights linear in bin.
-    ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]).
+    ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]);
+    ``mel_pnorm=p`` divides it by its p-norm over the bins.
     """
     sr, n_fft, n_mels = cfg["sample_rate"], cfg["n_fft"], cfg["n_mels"]
     scale = cfg["mel_scale"]
@@ -415,6 +426,10 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
         fb *= (2.0 / (hz_pts[2:] - hz_pts[:-2]))[:, None]
     elif cfg["mel_norm"] is not None:
         raise ValueError(f"unknown mel_norm {cfg['mel_norm']!r}")
+    if cfg["mel_pnorm"] is not None:  # librosa.util.normalize(norm=p, axis=-1)
+        p = float(cfg["mel_pnorm"])
+        length = (np.abs(fb) ** p).sum(axis=1, keepdims=True) ** (1.0 / p)
+        fb = np.where(length >= np.finfo(np.float32).tiny, fb / np.where(length > 0, length, 1.0), fb)
     return fb
 
 
@@ -465,24 +480,40 @@ def apply_log(x: np.ndarray, cfg: dict, top_db: bool = True) -> np.ndarray:
 # Stage 6: cepstrum
 # --------------------------------------------------------------------------
 
-def dct_matrix(n_mfcc: int, n_mels: int, norm) -> np.ndarray:
-    """(n_mfcc, n_mels) DCT-II matrix, as scipy.fft.dct(type=2, norm=norm)."""
-    D = np.zeros((n_mfcc, n_mels))
-    m = np.arange(n_mels)
-    for k in range(n_mfcc):
-        D[k] = np.cos(np.pi * k * (2 * m + 1) / (2.0 * n_mels))
-    if norm == "ortho":
-        D *= math.sqrt(2.0 / n_mels)
-        D[0] /= math.sqrt(2.0)
-    elif norm is None:
-        D *= 2.0
-    else:
+def dct_matrix(n_mfcc: int, n_mels: int, norm, dct_type: int = 2) -> np.ndarray:
+    """(n_mfcc, n_mels) DCT matrix, as scipy.fft.dct(type=dct_type, norm=norm)."""
+    if norm not in ("ortho", None):
         raise ValueError(f"unknown dct_norm {norm!r}")
+    N = n_mels
+    D = np.zeros((n_mfcc, N))
+    m = np.arange(N)
+    for k in range(n_mfcc):
+        if dct_type == 2:
+            D[k] = 2.0 * np.cos(np.pi * k * (2 * m + 1) / (2.0 * N))
+            if norm == "ortho":
+                D[k] *= math.sqrt(1.0 / (4 * N)) if k == 0 else math.sqrt(1.0 / (2 * N))
+        elif dct_type == 3:
+            D[k] = 2.0 * np.cos(np.pi * (2 * k + 1) * m / (2.0 * N))
+            D[k, 0] = 1.0
+            if norm == "ortho":
+                D[k] /= math.sqrt(N)
+                D[k, 1:] /= math.sqrt(2.0)
+        elif dct_type == 1:
+            D[k] = 2.0 * np.cos(np.pi * k * m / (N - 1.0))
+            D[k, 0] /= 2.0
+            D[k, -1] /= 2.0
+            if norm == "ortho":
+                D[k, [0, -1]] *= math.sqrt(2.0)
+                D[k] /= math.sqrt(2.0 * (N - 1))
+                if k in (0, N - 1):
+                    D[k] /= math.sqrt(2.0)
+        else:
+            raise ValueError(f"unknown dct_type {dct_type!r}")
     return D
 
 
 def dct(logmel: np.ndarray, cfg: dict) -> np.ndarray:
-    return logmel @ dct_matrix(cfg["n_mfcc"], logmel.shape[1], cfg["dct_norm"]).T
+    return logmel @ dct_matrix(cfg["n_mfcc"], logmel.shape[1], cfg["dct_norm"], cfg["dct_type"]).T
 
 
 def lifter(cep: np.ndarray, L: float) -> np.ndarray:

@@ -113,7 +113,7 @@ ROOT = __import__("os").path.dirname(__import__("os").path.dirname(__import__("o
 # backend computes streams itself) streaming == batch bit for bit.
 SUITES = {
     "numba": ["tests/test_presets.py", "tests/test_engine_vs_model.py", "tests/test_bad_input.py",
-              "tests/test_compat.py", "tests/test_stream.py"],
+              "tests/test_compat.py", "tests/test_stream.py", "tests/test_pool.py"],
     # pyfftw streams with the C engine, so stream == batch is not bitwise there:
     # the tests that compare a stream with batch bit for bit are left out.
     "pyfftw": ["tests/test_presets.py", "tests/test_engine_vs_model.py", "tests/test_bad_input.py",

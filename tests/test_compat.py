@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.fft
 
 from conftest import (DB, ENERGY_ATOL, R_NOISE, assert_within, log_tolerance, mfcc_tolerance,
                       synthetic_signal)
@@ -51,6 +52,19 @@ LIBROSA_KW = [
     dict(n_fft=512, pad_mode="reflect", n_mels=64, top_db=None),
     dict(power=1.0, mel_norm=None, n_mels=40, n_fft=1024),
     dict(norm=None, n_mfcc=20, n_mels=40, n_fft=512, hop_length=128),
+    dict(n_fft=512, win_length=400, hop_length=160, center=False),  # n_fft frames, window centred
+    dict(n_fft=1024, win_length=501, hop_length=100, center=False, window="hamming"),
+    dict(dct_type=1, n_mels=40, n_fft=512),
+    dict(dct_type=1, norm=None, n_mels=40, n_fft=512),
+    dict(dct_type=3, n_mfcc=13, lifter=22, n_fft=512),
+    dict(dct_type=3, norm=None, n_mels=64, n_fft=512),
+    dict(n_fft=512, win_length=300, pad_mode="symmetric"),
+    dict(n_fft=512, hop_length=128, pad_mode="edge"),
+    dict(n_fft=512, win_length=400, pad_mode="linear_ramp"),
+    dict(n_fft=512, mel_norm=1, n_mels=40),  # numeric norm: each filter's p-norm
+    dict(n_fft=1024, mel_norm=2.0, htk=True),
+    dict(n_fft=512, mel_norm=0.5, n_mels=64),
+    dict(n_fft=512, n_mels=40, fmax=9000.0),  # above Nyquist: librosa's top filters are empty
 ]
 
 
@@ -60,7 +74,7 @@ def librosa_mfcc_ref(y, sr, kw):
     passed; returns (mfcc (n_mfcc, frames), log-mel in dB (frames, n_mels))."""
     kw = dict(kw)
     top_db = kw.pop("top_db", 80.0)
-    mfcc_kw = {k: kw.pop(k) for k in ("n_mfcc", "lifter", "norm") if k in kw}
+    mfcc_kw = {k: kw.pop(k) for k in ("n_mfcc", "lifter", "norm", "dct_type") if k in kw}
     kw["norm"] = kw.pop("mel_norm", "slaney")
     S = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=sr, **kw)
     db = librosa.power_to_db(S, top_db=top_db)
@@ -78,7 +92,7 @@ def test_librosa_mfcc(clips, kw):
         ours = cl.mfcc(y=y, sr=sr, **kw)
         assert ours.shape == ref.shape and ours.dtype == np.float32  # (n_mfcc, n_frames)
         tol = mfcc_tolerance(log_tolerance(db, unit=DB), ref.shape[0], kw.get("lifter", 0), lifter_shift=1,
-                             dct_norm=kw.get("norm", "ortho"))
+                             dct_norm=kw.get("norm", "ortho"), dct_type=kw.get("dct_type", 2))
         assert_within(ours.T, ref.T, tol, f"compat.librosa.mfcc {name} {kw}", key=f"compat.librosa.mfcc {kw}")
 
 
@@ -88,6 +102,10 @@ def test_librosa_mfcc(clips, kw):
     dict(n_fft=512, win_length=256, hop_length=128, n_mels=40, fmin=100.0, fmax=4000.0),
     dict(n_fft=400, hop_length=160, power=1.0, center=False, window="hamming", n_mels=40),
     dict(n_fft=512, pad_mode="edge", n_mels=32),
+    dict(n_fft=512, win_length=300, hop_length=128, center=False, n_mels=40),
+    dict(n_fft=512, n_mels=40, norm=1.0),
+    dict(n_fft=1024, n_mels=64, norm=2.0, htk=True, pad_mode="symmetric"),
+    dict(n_fft=512, n_mels=40, fmax=10000.0),  # above Nyquist
 ])
 def test_librosa_melspectrogram(clips, kw):
     sr = 16000
@@ -128,24 +146,91 @@ def test_librosa_defaults_are_librosas(clips):
     assert cl.melspectrogram(y=y).shape == librosa.feature.melspectrogram(y=y.astype(np.float64)).shape
 
 
-def test_librosa_unsupported_options(clips):
-    y = clips["speech"]
-    with pytest.raises(ValueError, match=r"dct_type=3 is not supported; dct_type must be 2"):
-        cl.mfcc(y=y, sr=16000, dct_type=3)
-    with pytest.raises(ValueError, match=r"S= is not supported"):
-        cl.mfcc(S=np.ones((128, 10)), sr=16000)
-    with pytest.raises(ValueError, match=r"S= is not supported"):
-        cl.melspectrogram(S=np.ones((1025, 10)), sr=16000)
-    with pytest.raises(ValueError, match=r"window='kaiser' is not supported; window must be one of"):
-        cl.melspectrogram(y=y, sr=16000, window="kaiser")
-    with pytest.raises(ValueError, match=r"(?s)window=.* is not supported"):
-        cl.mfcc(y=y, sr=16000, window=np.hanning(2048))
-    with pytest.raises(ValueError, match=r"norm='l2' is not supported; norm must be 'slaney' or None"):
-        cl.melspectrogram(y=y, sr=16000, norm="l2")
-    with pytest.raises(ValueError, match=r"y is required"):
-        cl.mfcc(sr=16000)
-    with pytest.raises(ValueError, match=r"lifter=-1 must be >= 0"):
-        cl.mfcc(y=y, sr=16000, lifter=-1)
+def test_librosa_multichannel_is_librosas(clips):
+    # (..., n) -> (..., n_features, t); mfcc's top_db clips against all channels together
+    y = np.stack([clips["speech"], 0.01 * clips["chirp"][: len(clips["speech"])]])[None]
+    for top_db in (80.0, None):
+        db = np.stack([librosa_mfcc_ref(c, 16000, dict(n_fft=512, top_db=None))[1] for c in y[0]])
+        if top_db is not None:
+            db = np.maximum(db, db.max() - top_db)
+        ref = scipy.fft.dct(np.swapaxes(db, 1, 2), axis=-2, type=2, norm="ortho")[:, :20]
+        ours = cl.mfcc(y=y, sr=16000, n_fft=512, top_db=top_db)
+        assert ours.shape == (1,) + ref.shape
+        for ch in range(2):
+            tol = mfcc_tolerance(log_tolerance(db[ch], unit=DB), 20)
+            assert_within(ours[0, ch].T, ref[ch].T, tol, f"compat.librosa.mfcc multichannel top_db={top_db}")
+    direct = _lr(librosa.feature.mfcc, y=y.astype(np.float64), sr=16000, n_fft=512)  # top_db 80
+    assert_within(cl.mfcc(y=y, sr=16000, n_fft=512)[0].transpose(0, 2, 1), direct[0].transpose(0, 2, 1),
+                  2e-3 * np.abs(direct[0]).max(axis=-1, keepdims=True).transpose(0, 2, 1) + 1e-3,
+                  "compat.librosa.mfcc multichannel vs librosa")
+    mel = cl.melspectrogram(y=y, sr=16000, n_fft=512)
+    ref = _lr(librosa.feature.melspectrogram, y=y.astype(np.float64), sr=16000, n_fft=512)
+    assert mel.shape == ref.shape
+    np.testing.assert_allclose(mel, ref, rtol=2e-3, atol=1e-6 * ref.max())
+
+
+def test_librosa_mfcc_from_S(clips):
+    S = librosa.power_to_db(_lr(librosa.feature.melspectrogram, y=clips["speech"].astype(np.float64), sr=16000))
+    for kw in (dict(), dict(dct_type=3, norm=None, lifter=10, n_mfcc=13), dict(dct_type=1)):
+        np.testing.assert_allclose(cl.mfcc(S=S, **kw), librosa.feature.mfcc(S=S, **kw), rtol=0, atol=1e-9)
+
+
+def test_librosa_melspectrogram_from_S(clips):
+    y = clips["speech"].astype(np.float64)
+    for kw in (dict(n_fft=512), dict(n_fft=1024, htk=True, n_mels=40, norm=None, fmin=50.0),
+               dict(n_fft=400, norm=2.0, n_mels=64)):
+        mel_kw = {k: v for k, v in kw.items() if k != "n_fft"}
+        S = np.abs(librosa.stft(y, n_fft=kw["n_fft"])) ** 2
+        S = np.stack([S, 0.25 * S])  # (..., n_bins, t)
+        ref = _lr(librosa.feature.melspectrogram, S=S, sr=16000, **mel_kw)
+        ours = cl.melspectrogram(S=S, sr=16000, **mel_kw)
+        assert ours.shape == ref.shape
+        # float32 filterbank and accumulation against float64: relative to each frame's loudest band
+        tol = R_NOISE * ref.max(axis=-2, keepdims=True) + 1e-6 * ref
+        assert_within(ours, ref, tol, f"compat.librosa.melspectrogram(S=) {kw}")
+
+
+def test_librosa_short_signal_warns_like_librosa():
+    y = np.random.default_rng(3).standard_normal(1000).astype(np.float32)
+    with pytest.warns(UserWarning, match=r"n_fft=2048 is too large for input signal of length=1000"):
+        ours = cl.melspectrogram(y=y, sr=16000)
+    with pytest.warns(UserWarning, match=r"n_fft=2048 is too large for input signal of length=1000"):
+        ref = librosa.feature.melspectrogram(y=y.astype(np.float64), sr=16000)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
+
+
+def test_librosa_power_to_db_complex_warns():
+    with pytest.warns(UserWarning, match="power_to_db was called on complex input"):
+        cl.power_to_db(np.array([1.0 + 1.0j, 2.0]))
+
+
+# Every option compat.librosa refuses: (function, keywords, pattern naming the option).
+LIBROSA_REFUSED = [
+    (cl.mfcc, dict(dct_type=4), r"dct_type=4 is not supported; dct_type must be 1, 2 or 3"),
+    (cl.mfcc, dict(norm="forward"), r"norm='forward' is not supported; norm must be 'ortho' or None"),
+    (cl.mfcc, dict(lifter=-1), r"lifter=-1 must be a non-negative number"),
+    (cl.melspectrogram, dict(S=np.ones(1025)), r"S must be a real \(\.\.\., 1 \+ n_fft // 2, t\) power spectrogram"),
+    (cl.melspectrogram, dict(window="kaiser"), r"window='kaiser' is not supported; window must be one of"),
+    (cl.mfcc, dict(window=np.hanning(2048)), r"(?s)window=.* is not supported"),
+    (cl.melspectrogram, dict(norm="l2"), r"norm='l2' is not supported; norm must be 'slaney', None or a number"),
+    (cl.melspectrogram, dict(norm=np.inf), r"norm=inf is not supported; a numeric norm must be a finite p > 0"),
+    (cl.mfcc, dict(mel_norm=0), r"norm=0 is not supported; a numeric norm must be a finite p > 0"),
+    (cl.mfcc, dict(pad_mode="wrap"), r"pad_mode='wrap' is not supported"),
+    (cl.mfcc, dict(pad_mode="mean"), r"pad_mode='mean' is not supported"),
+    (cl.melspectrogram, dict(pad_mode="empty"), r"pad_mode='empty' is not supported"),
+    (cl.mfcc, dict(y=None), r"y is required"),
+    (cl.mfcc, dict(y=np.zeros(1000, np.float32), center=False), r"y has 1000 samples, fewer than one frame"),
+]
+
+
+@pytest.mark.parametrize("fn,kw,pattern", LIBROSA_REFUSED, ids=[f"{f.__name__}-{','.join(k)}" for f, k, _ in LIBROSA_REFUSED])
+def test_librosa_refusals_name_the_option(clips, fn, kw, pattern):
+    kw = dict(dict(y=clips["speech"], sr=16000), **kw)
+    with pytest.raises(ff.ParameterError, match=pattern):
+        fn(**kw)
+
+
+def test_librosa_unsupported_options():
     with pytest.raises(ValueError, match=r"amin=0 must be strictly positive"):
         cl.power_to_db(np.ones(3), amin=0)
 
@@ -396,13 +481,39 @@ def test_psf_integer_input_is_used_unscaled(clips):
     assert_within(ours, ref, tol, "compat.psf.mfcc int16")
 
 
-def test_psf_unsupported_options(clips):
+@pytest.mark.parametrize("sr,kw", [(44100, dict()), (22050, dict(nfft=256, winstep=0.005)),
+                                   (48000, dict(winfunc=np.ones))])
+def test_psf_frame_longer_than_nfft_is_truncated_with_a_warning(clips, sr, kw):
+    # psf frames winlen * sr samples and rfft(frames, nfft) keeps the first nfft of them
     y = clips["speech"]
-    with pytest.raises(ValueError, match=r"winfunc is not one of the windows fastfeat implements"):
-        cp.mfcc(y, winfunc=lambda n: np.kaiser(n, 5.0))
-    with pytest.raises(ValueError, match=r"winfunc\(400\) returned shape \(200,\)"):
-        cp.logfbank(y, winfunc=lambda n: np.ones(n // 2))
-    with pytest.raises(ValueError, match=r"N=0 must be an integer >= 1"):
-        cp.delta(np.ones((5, 3)), 0)
-    with pytest.raises(ValueError, match=r"N=1.5 must be an integer >= 1"):
-        cp.delta(np.ones((5, 3)), 1.5)
+    with pytest.warns(UserWarning, match=r"frame will be truncated"):
+        ours, ours_fb = cp.mfcc(y, sr, **kw), cp.logfbank(y, sr, **{k: v for k, v in kw.items() if k != "winfunc"})
+    ref = psf.mfcc(y.astype(np.float64), sr, **kw)
+    ref_fb = psf.logfbank(y.astype(np.float64), sr, **{k: v for k, v in kw.items() if k != "winfunc"})
+    assert_within(ours_fb, ref_fb, log_tolerance(ref_fb), f"compat.psf.logfbank truncated {sr} {kw}")
+    tol = mfcc_tolerance(log_tolerance(ref_fb), 13, 22)
+    tol[:, 0] = log_tolerance(ref[:, :1])[:, 0] + ENERGY_ATOL
+    assert_within(ours, ref, tol, f"compat.psf.mfcc truncated {sr} {kw}")
+
+
+# Every option compat.psf refuses: (function, arguments after the signal, pattern naming the option).
+PSF_REFUSED = [
+    (cp.mfcc, dict(samplerate=44100, winfunc=np.hamming),
+     r"nfft=512 is smaller than the frame \(1103 samples.*winfunc\(1103\)\[:512\]"),
+    (cp.mfcc, dict(winfunc=lambda n: np.kaiser(n, 5.0)), r"winfunc is not one of the windows fastfeat implements"),
+    (cp.logfbank, dict(winfunc=lambda n: np.ones(n // 2)), r"winfunc\(400\) returned shape \(200,\)"),
+]
+
+
+@pytest.mark.parametrize("fn,kw,pattern", PSF_REFUSED, ids=[f"{f.__name__}-{','.join(k)}" for f, k, _ in PSF_REFUSED])
+def test_psf_refusals_name_the_option(clips, fn, kw, pattern):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the truncation warning comes first
+        with pytest.raises(ff.ParameterError, match=pattern):
+            fn(clips["speech"], **kw)
+
+
+@pytest.mark.parametrize("N,pattern", [(0, r"N=0 must be an integer >= 1"), (1.5, r"N=1.5 must be an integer >= 1")])
+def test_psf_delta_refuses_bad_N(N, pattern):
+    with pytest.raises(ff.ParameterError, match=pattern):
+        cp.delta(np.ones((5, 3)), N)

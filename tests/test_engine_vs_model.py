@@ -346,6 +346,9 @@ def test_vtln_warp(warp, triangles):
     dict(center=True, pad_mode="constant"),
     dict(center=True, pad_mode="reflect"),
     dict(center=True, pad_mode="edge"),
+    dict(center=True, pad_mode="symmetric"),
+    dict(center=True, pad_mode="reflect", window_centered=True),  # no effect with center
+    dict(center=False, window_centered=True),  # librosa center=False
     dict(center=False, snip_edges=True),
     dict(center=False, snip_edges=False),
     dict(center=False, snip_edges=True, pad_end=True),
@@ -375,7 +378,7 @@ def test_framing(framing, geometry):
 def test_frame_count_matches_model(n_fft, frame_length):
     # Extractor.n_frames against the model's framing rules, for every mode
     for framing in (dict(center=True), dict(snip_edges=True), dict(snip_edges=False),
-                    dict(snip_edges=True, pad_end=True)):
+                    dict(snip_edges=True, pad_end=True), dict(window_centered=True)):
         for hop in (1, 7, 160, 512):
             cfg = ff.Config(**POWER, n_fft=n_fft, frame_length=frame_length, hop_length=hop, **framing)
             ext, mc = ff.Extractor(cfg), model_config(cfg)
@@ -405,12 +408,13 @@ def test_power_and_spectrum_norm(power, norm):
 
 
 @pytest.mark.parametrize("scale", ["htk", "slaney"])
-@pytest.mark.parametrize("mel_norm", [None, "slaney"])
+@pytest.mark.parametrize("mel_norm", [None, "slaney", 1.0, 2.0, 0.5])
 @pytest.mark.parametrize("triangles", ["mel", "hz", "bin"])
 def test_mel(scale, mel_norm, triangles):
+    # a number is mel_pnorm (librosa's numeric norm=), with mel_norm None
+    norms = dict(mel_norm=None, mel_pnorm=mel_norm) if isinstance(mel_norm, float) else dict(mel_norm=mel_norm)
     for extra in (dict(), dict(n_mels=80, fmin=50.0, fmax=7000.0), dict(n_fft=400, frame_length=400, n_mels=23, fmin=20.0)):
-        check_all(ff.Config(kind="logmel", log=None, mel_scale=scale, mel_norm=mel_norm,
-                            mel_triangles=triangles, **extra))
+        check_all(ff.Config(kind="logmel", log=None, mel_scale=scale, mel_triangles=triangles, **norms, **extra))
 
 
 @pytest.mark.parametrize("log", ["ln", "log10", "db"])
@@ -434,11 +438,12 @@ def test_top_db(top_db):
                                hop_length=128, n_mels=40, top_db=top_db))
 
 
+@pytest.mark.parametrize("dct_type", [1, 2, 3])
 @pytest.mark.parametrize("dct_norm", ["ortho", None])
 @pytest.mark.parametrize("lifter", [0.0, 22.0, 3.5])
 @pytest.mark.parametrize("n_mfcc", [1, 13, 40])
-def test_dct_and_lifter(dct_norm, lifter, n_mfcc):
-    check_all(ff.Config(dct_norm=dct_norm, lifter=lifter, n_mfcc=n_mfcc))
+def test_dct_and_lifter(dct_type, dct_norm, lifter, n_mfcc):
+    check_all(ff.Config(dct_norm=dct_norm, lifter=lifter, n_mfcc=n_mfcc, dct_type=dct_type))
 
 
 @pytest.mark.parametrize("energy,kind", [("replace_c0", "mfcc"), ("append", "mfcc"),
@@ -512,7 +517,7 @@ def configs(draw):
         kind=kind, sample_rate=sr, frame_length=frame_length, hop_length=hop, n_fft=n_fft,
         window=draw(hst.sampled_from(["hamming", "hann", "povey", "blackman", "rectangular"])),
         window_periodic=draw(hst.booleans()), center=center,
-        pad_mode=draw(hst.sampled_from(["constant", "reflect", "edge"])),
+        pad_mode=draw(hst.sampled_from(["constant", "reflect", "edge", "symmetric"])),
         snip_edges=snip, pad_end=pad_end,
         preemphasis=draw(hst.sampled_from([0.0, 0.97, 0.5, 1.0])),
         preemphasis_scope=draw(hst.sampled_from(["frame", "signal"])),

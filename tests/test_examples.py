@@ -6,6 +6,8 @@ held-out test recording and make at most 2 false detections.  With espeak-ng
 it speaks its data itself; without it, it falls back to the clips bundled in
 fastfeat/data, so neither test ever needs skipping.  The second test forces
 that fallback so it is covered on machines that have espeak-ng too.
+stream_server.py (a TCP feature server on one StreamPool) runs its load test
+with 50 clients: every finished client's rows must equal a Stream's.
 """
 
 from __future__ import annotations
@@ -64,3 +66,21 @@ def test_kws_mic_without_sounddevice_is_not_an_error():
         pytest.skip("sounddevice is installed: --mic would open the microphone")
     *_, out = _run_kws("--data", "bundled", "--mic")
     assert "pip install sounddevice" in out
+
+
+SERVER_SUMMARY = re.compile(r"clients: (\d+) \((\d+) disconnected\), (\d+) checked, (\d+) equal; ticks: (\d+)")
+
+
+def test_stream_server_small_load():
+    """stream_server.py: 50 TCP clients on loopback, one disconnecting half-way; every
+    client that finishes gets exactly the rows of a Stream over its audio."""
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "stream_server.py"), "--clients", "50",
+                           "--seconds", "1", "--timeout", "60"],
+                          capture_output=True, text=True, timeout=240, env=_env(), cwd=str(EXAMPLES))
+    out = proc.stdout + proc.stderr
+    found = SERVER_SUMMARY.findall(proc.stdout)
+    assert found, f"no summary line in the output:\n{out}"
+    n, lost, checked, equal, ticks = map(int, found[-1])
+    assert (n, lost) == (50, 1), out
+    assert checked == equal == n - lost, out
+    assert int(ticks) > 0 and proc.returncode == 0, out

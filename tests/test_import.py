@@ -18,8 +18,8 @@ def test_public_api():
     import fastfeat as ff
 
     assert sorted(ff.__all__) == sorted([
-        "Config", "Extractor", "Stream", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
-        "backend",
+        "Config", "Extractor", "Stream", "StreamPool", "mfcc", "logmel", "power_spectrum", "delta", "load", "read_features",
+        "backend", "ParameterError",
     ])
     assert ff.backend() == "c"
 

@@ -402,9 +402,10 @@ def test_dct_matches_scipy(rng):
     import scipy.fft
 
     x = rng.standard_normal((7, 40))
-    for norm in ("ortho", None):
-        ref = scipy.fft.dct(x, type=2, norm=norm, axis=1)[:, :13]
-        np.testing.assert_allclose(M.dct(x, dict(n_mfcc=13, dct_norm=norm)), ref, atol=1e-12)
+    for dct_type in (1, 2, 3):
+        for norm in ("ortho", None):
+            ref = scipy.fft.dct(x, type=dct_type, norm=norm, axis=1)[:, :13]
+            np.testing.assert_allclose(M.dct(x, dict(n_mfcc=13, dct_norm=norm, dct_type=dct_type)), ref, atol=1e-12)
 
 
 def test_signal_preemphasis_matches_psf(rng):

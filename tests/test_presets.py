@@ -133,6 +133,19 @@ def test_librosa_short(n):
     check_librosa(short_signal(n), SPEECH_SR, f"n={n}")
 
 
+@pytest.mark.parametrize("center", [True, False])
+def test_librosa_preset_window_shorter_than_fft(speech, center):
+    # librosa frames n_fft samples with the win_length window centred in them,
+    # for center=False too (the preset's window_centered)
+    y = speech["turn_left"]
+    cfg = ff.Config.preset("librosa", sample_rate=SPEECH_SR, center=center, n_fft=1024, frame_length=600,
+                           hop_length=256, top_db=None)
+    ref = librosa.power_to_db(librosa.feature.melspectrogram(
+        y=_f64(y), sr=SPEECH_SR, n_fft=1024, win_length=600, hop_length=256, center=center), top_db=None).T
+    assert_within(ff.logmel(y, sr=SPEECH_SR, config=cfg), ref, log_tolerance(ref, unit=DB),
+                  f"librosa preset win_length < n_fft center={center}")
+
+
 def test_librosa_top_db_is_in_the_preset(speech):
     # without top_db the quiet tail (exact zeros: -100 dB) is not clipped; the
     # preset's clip at max - 80 dB is what librosa does by default

@@ -44,6 +44,9 @@ PRESET_CONFIGS = {
     "librosa": ff.Config.preset("librosa", sample_rate=16000, top_db=None),
     "librosa-reflect": ff.Config.preset("librosa", sample_rate=16000, top_db=None, pad_mode="reflect",
                                         n_fft=512, frame_length=400, hop_length=160, deltas=1),
+    "librosa-center-false": ff.Config.preset("librosa", sample_rate=16000, top_db=None, center=False,
+                                             n_fft=512, frame_length=300, hop_length=128, dct_type=3,
+                                             mel_norm=None, mel_pnorm=2.0, pad_mode="symmetric", deltas=1),
     "kaldi": ff.Config.preset("kaldi"),  # dither on: seeded by sample index
     "kaldi-nosnip": ff.Config.preset("kaldi", snip_edges=False, deltas=2),
     "psf": ff.Config.preset("python_speech_features", deltas=2, delta_width=3),

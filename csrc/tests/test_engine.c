@@ -128,6 +128,10 @@ static void test_variants(void)
     c = base(); c.vtln_warp = 1.15; c.vtln_low = 100.0; c.vtln_high = 7500.0; c.fmin = 20;
     c.window = FF_WIN_BLACKMAN; c.blackman_coeff = 0.3; c.mel_triangles = FF_TRI_BIN;
     cfgs[nc] = c; names[nc++] = "vtln-blackman-bins";
+    c = base(); c.window_centered = 1; c.frame_length = 300; c.dct_type = 3; c.mel_pnorm = 2.0;
+    c.mel_triangles = FF_TRI_HZ; c.fmax = 9000.0; c.deltas = 1; cfgs[nc] = c; names[nc++] = "librosa-center-false";
+    c = base(); c.center = 1; c.pad_mode = FF_PAD_SYMMETRIC; c.dct_type = 1; c.dct_norm = FF_DCT_NONE;
+    cfgs[nc] = c; names[nc++] = "symmetric-dct1";
 
     for (i = 0; i < nc; i++) {
         ff_extractor *e = NULL;
@@ -185,8 +189,23 @@ static void test_errors(void)
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "n_mels") == 0, "n_mels");
     c = base(); c.fmax = 9000;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "fmax") == 0, "fmax");
+    c = base(); c.fmax = 9000; c.mel_triangles = FF_TRI_HZ; /* librosa's filterbank accepts it */
+    EXPECT(ff_config_check(&c, &field) == FF_OK, "fmax above Nyquist with Hz triangles");
     c = base(); c.fmin = 8000;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "fmin") == 0, "fmin");
+    c = base(); c.dct_type = 4;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "dct_type") == 0, "dct_type 4");
+    c = base(); c.dct_type = 1; c.n_mels = 1; c.n_mfcc = 1;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "dct_type") == 0, "DCT-I of 1 value");
+    c = base(); c.mel_pnorm = 2.0; c.mel_norm = FF_MELNORM_SLANEY;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "mel_pnorm") == 0, "two mel norms");
+    c = base(); c.mel_pnorm = -1.0;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "mel_pnorm") == 0, "mel_pnorm < 0");
+    c = base(); c.window_centered = 1; c.pad_end = 1;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "window_centered") == 0, "window_centered + pad_end");
+    c = base(); c.window_centered = 1; c.frame_length = 300; /* librosa center=False: n_fft frames */
+    EXPECT(ff_num_frames(&c, 511) == 0 && ff_num_frames(&c, 512) == 1 && ff_num_frames(&c, 672) == 2 &&
+           ff_frame_start(&c, 1) == 160 + (512 - 300) / 2, "window_centered framing");
     c = base(); c.preemphasis = NAN;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "preemphasis") == 0, "nan");
     c = base(); c.n_fft = FF_MAX_FFT + 1;

@@ -2,9 +2,10 @@
 
 Same positional/keyword parameters, defaults and (n_frames, n_features)
 layout as python_speech_features 0.6, including its quirks: ``highfreq``
-of 0 or None means Nyquist, integer input is used unscaled, and ``winfunc``
+of 0 or None means Nyquist, integer input is used unscaled, ``winfunc``
 is any callable returning one of the windows fastfeat implements (it is
-recognised by its values).
+recognised by its values), and a frame longer than ``nfft`` is truncated to
+``nfft`` samples with a warning, as psf's ``rfft(frames, NFFT)`` does.
 
 >>> import numpy as np
 >>> from fastfeat.compat import psf
@@ -15,12 +16,15 @@ recognised by its values).
 
 from __future__ import annotations
 
+import math
+import warnings
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 import numpy as np
 
 from ..config import Config
+from ..errors import ParameterError
 from ..features import Extractor, delta as _delta
 
 __all__ = ["mfcc", "logfbank", "delta"]
@@ -38,7 +42,7 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
     """Identify ``winfunc(n)`` among the engine's windows by its values."""
     w = np.asarray(winfunc(n), dtype=np.float64)
     if w.shape != (n,):
-        raise ValueError(f"winfunc({n}) returned shape {w.shape}; it must return {n} values")
+        raise ParameterError(f"winfunc({n}) returned shape {w.shape}; it must return {n} values")
     i = np.arange(n)
     for periodic in (False, True):
         d = n if periodic else max(n - 1, 1)
@@ -53,26 +57,54 @@ def _window_name(winfunc: Callable, n: int) -> tuple[str, bool]:
         for name, ref in cands.items():
             if np.allclose(w, ref, rtol=1e-6, atol=1e-7):
                 return name, periodic
-    raise ValueError("winfunc is not one of the windows fastfeat implements "
-                     "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
+    raise ParameterError("winfunc is not one of the windows fastfeat implements "
+                         "(rectangular, hamming, hann, blackman, povey; symmetric or periodic)")
 
 
 def _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc, **fields) -> Config:
     length = _round_half_up(winlen * samplerate)
     step = _round_half_up(winstep * samplerate)
-    if length > nfft:  # psf truncates the frame to nfft samples (with a warning); we refuse
-        raise ValueError(f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate); "
-                         f"python_speech_features would drop the frame's last {length - nfft} samples. "
-                         f"Pass nfft >= {length}")
-    window, periodic = _window_name(winfunc, length)
+    if length > nfft:  # psf: rfft(frames, nfft) keeps the first nfft samples of each frame
+        warnings.warn(f"frame length ({length}) is greater than FFT size ({nfft}), frame will be "
+                      f"truncated. Increase NFFT to avoid.", UserWarning, stacklevel=3)
+        try:
+            window, periodic = _window_name(lambda n: np.asarray(winfunc(length))[:n], nfft)
+        except ParameterError:
+            raise ParameterError(
+                f"nfft={nfft} is smaller than the frame ({length} samples = winlen * samplerate) and "
+                f"winfunc({length})[:{nfft}] (the part psf keeps) is not one of the windows fastfeat "
+                f"implements; pass nfft >= {length} or the default rectangular winfunc") from None
+        framing = dict(frame_length=nfft, pad_end=False, preemphasis=0.0)  # see _truncated
+    else:
+        window, periodic = _window_name(winfunc, length)
+        framing = dict(frame_length=length, pad_end=True, preemphasis=preemph)
     return Config(
-        sample_rate=int(samplerate), frame_length=length, hop_length=step, n_fft=nfft,
-        window=window, window_periodic=periodic, center=False, snip_edges=True, pad_end=True,
-        preemphasis=preemph, preemphasis_scope="signal", power=2.0, spectrum_norm="n_fft",
+        sample_rate=int(samplerate), hop_length=step, n_fft=nfft,
+        window=window, window_periodic=periodic, center=False, snip_edges=True,
+        preemphasis_scope="signal", power=2.0, spectrum_norm="n_fft",
         n_mels=nfilt, fmin=lowfreq, fmax=highfreq or samplerate / 2, mel_scale="htk",
         mel_triangles="bin", log="ln", log_floor=2.220446049250313e-16, log_floor_mode="zero",
-        **fields,
+        **framing, **fields,
     )
+
+
+def _truncated(s: np.ndarray, length: int, cfg: Config, preemph: float) -> np.ndarray:
+    """psf's frames of ``length`` samples cut to their first n_fft, as one signal.
+
+    psf pre-emphasises (float64), zero-pads to (frames - 1) * step + length
+    and frames; keeping n_fft samples of each frame is plain framing with
+    frame_length = n_fft of that padded signal cut at (frames - 1) * step + n_fft.
+    """
+    x = np.asarray(s, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0:
+        return s  # the engine's own error names the problem
+    x = np.append(x[0], x[1:] - preemph * x[:-1])
+    step = cfg.hop_length
+    n_frames = 1 if x.size <= length else 1 + math.ceil((x.size - length) / step)
+    used = (n_frames - 1) * step + cfg.n_fft
+    out = np.zeros(used, np.float32)
+    out[:min(used, x.size)] = x[:used]
+    return out
 
 
 def _signal(signal) -> np.ndarray:
@@ -80,6 +112,14 @@ def _signal(signal) -> np.ndarray:
     if s.dtype.kind in "iu":  # psf computes on the raw integer values
         s = s.astype(np.float32)
     return np.ascontiguousarray(s)
+
+
+def _run(signal, cfg: Config, winlen, samplerate, preemph) -> np.ndarray:
+    s = _signal(signal)
+    length = _round_half_up(winlen * samplerate)
+    if length > cfg.n_fft:
+        s = _truncated(s, length, cfg, preemph)
+    return Extractor(cfg)(s)
 
 
 def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=26, nfft=512,
@@ -97,7 +137,7 @@ def mfcc(signal, samplerate=16000, winlen=0.025, winstep=0.01, numcep=13, nfilt=
     cfg = _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc,
                   kind="mfcc", n_mfcc=numcep, lifter=ceplifter,
                   energy="replace_c0" if appendEnergy else None, energy_source="spectrum")
-    return Extractor(cfg)(_signal(signal))
+    return _run(signal, cfg, winlen, samplerate, preemph)
 
 
 def logfbank(signal, samplerate=16000, winlen=0.025, winstep=0.01, nfilt=26, nfft=512, lowfreq=0,
@@ -113,7 +153,7 @@ def logfbank(signal, samplerate=16000, winlen=0.025, winstep=0.01, nfilt=26, nff
     """
     cfg = _config(samplerate, winlen, winstep, nfilt, nfft, lowfreq, highfreq, preemph, winfunc,
                   kind="logmel")
-    return Extractor(cfg)(_signal(signal))
+    return _run(signal, cfg, winlen, samplerate, preemph)
 
 
 def delta(feat: np.ndarray, N: int) -> np.ndarray:
@@ -127,5 +167,5 @@ def delta(feat: np.ndarray, N: int) -> np.ndarray:
     [0.5 0.8 1.  1.  0.8 0.5]
     """
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N={N!r} must be an integer >= 1")
+        raise ParameterError(f"N={N!r} must be an integer >= 1")
     return _delta(np.asarray(feat, dtype=np.float64), order=1, width=int(N))
