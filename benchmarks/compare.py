@@ -87,7 +87,7 @@ class Timing:
 
 
 def time_interleaved(fns: dict[str, Callable], inputs: Sequence, repeats: int,
-                     budget: float) -> dict[str, Timing]:
+                     budget: float, clock: Callable[[], float] = time.perf_counter) -> dict[str, Timing]:
     """Seconds per call of each ``fn(x)`` for x in ``inputs`` (one Python call each).
 
     Every fn is warmed up with one call on ``inputs[0]``; then the timed
@@ -95,6 +95,8 @@ def time_interleaved(fns: dict[str, Callable], inputs: Sequence, repeats: int,
     before pass r+1 of any), so a change of machine load during the run hits
     all of them alike.  Up to ``repeats`` passes each; an implementation stops
     once its own timed passes have taken ``budget`` seconds (one is always kept).
+    ``clock`` is wall time by default; ``time.thread_time`` leaves out the time
+    a shared machine's scheduler gives to other processes (one-thread calls).
     """
     for fn in fns.values():
         fn(inputs[0])
@@ -105,10 +107,10 @@ def time_interleaved(fns: dict[str, Callable], inputs: Sequence, repeats: int,
             if times[name] and spent[name] > budget:
                 continue
             gc.collect()
-            t0 = time.perf_counter()
+            t0 = clock()
             for x in inputs:
                 fn(x)
-            dt = time.perf_counter() - t0
+            dt = clock() - t0
             times[name].append(dt / len(inputs))
             spent[name] += dt
     return {name: Timing(min(t), statistics.median(t), len(t)) for name, t in times.items()}
@@ -499,6 +501,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="BLAS threads for the peers (default 1, like one fastfeat call)")
     parser.add_argument("--no-stream", action="store_true",
                         help="skip the streaming section (per-push latency, threads, allocation)")
+    parser.add_argument("--models", action="store_true",
+                        help="add the speech-model front ends (benchmarks/bench_models.py: Whisper vs "
+                             "openai-whisper and transformers; needs the 'models' extra)")
     args = parser.parse_args(argv)
     for name in ("clips", "long_seconds", "import_runs", "blas_threads"):
         value = getattr(args, name)
@@ -546,6 +551,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     md = render(machine, sizes, clip_rows, long_rows, rows39, par_rows, imports, import_top,
                 time.perf_counter() - start, stream)
+    if args.models:
+        from . import bench_models
+
+        md += "\n" + bench_models.run(args.quick, progress=_progress)
     print(md)
     if args.markdown:
         Path(args.markdown).write_text(md, encoding="utf-8")

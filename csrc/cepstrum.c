@@ -53,8 +53,8 @@ ff_status ff_dct_table(const ff_config *c, float **table)
 
 /* Written out in the dispatched function itself: loops inlined from a helper
  * are not vectorised for the wider targets of target_clones (GCC 12). */
-FF_HOT void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,
-                         const float *mel, int lanes, float *cep)
+FF_HOT void ff_dct_apply(const float *restrict table, int32_t n_mfcc, int32_t n_mels,
+                         const float *restrict mel, int lanes, float *restrict cep)
 {
     int32_t k, m;
     int l;

@@ -49,6 +49,9 @@ void ff_config_default(ff_config *c)
     c->energy_source = FF_ESRC_RAW;
     c->deltas = 0;
     c->delta_width = 2;
+    c->drop_last_frame = 0;
+    c->log_offset = 0.0f;
+    c->log_scale = 1.0f;
     c->blackman_coeff = 0.42;
     c->vtln_warp = 1.0;
     c->vtln_low = 100.0;
@@ -98,8 +101,8 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");
-    CHECK(c->log_floor_mode == FF_FLOOR_MAX || c->log_floor_mode == FF_FLOOR_ZERO, "log_floor_mode");
-    CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log == FF_LOG_DB), "top_db");
+    CHECK(c->log_floor_mode >= FF_FLOOR_MAX && c->log_floor_mode <= FF_FLOOR_ADD, "log_floor_mode");
+    CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log != FF_LOG_NONE), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
     CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
     CHECK(c->dct_type >= 1 && c->dct_type <= 3, "dct_type");
@@ -110,6 +113,9 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->energy_source >= FF_ESRC_RAW && c->energy_source <= FF_ESRC_SPECTRUM, "energy_source");
     CHECK(c->deltas >= 0 && c->deltas <= 2, "deltas");
     CHECK(c->delta_width >= 1 && c->delta_width <= FF_MAX_DELTA_WIDTH, "delta_width");
+    CHECK(c->drop_last_frame == 0 || (c->drop_last_frame == 1 && c->center), "drop_last_frame");
+    CHECK(isfinite(c->log_offset), "log_offset");
+    CHECK(isfinite(c->log_scale) && c->log_scale > 0.0f, "log_scale");
     CHECK(isfinite(c->blackman_coeff) && c->blackman_coeff >= 0.0 && c->blackman_coeff <= 1.0, "blackman_coeff");
     CHECK(isfinite(c->vtln_warp) && c->vtln_warp > 0.0 && c->vtln_warp <= 10.0, "vtln_warp");
     /* Checked only when the warp is on (Kaldi's VtlnWarpFreq asserts the

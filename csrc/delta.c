@@ -3,8 +3,11 @@
 
 #include "stages.h"
 
-void ff_delta_row(const float *rows, int64_t first, int64_t stride, int64_t t, int64_t last,
-                  int64_t cols, int width, float *out)
+/* out never overlaps the rows read (other columns, or another buffer), hence
+ * restrict: the column loops then vectorise.  Each value sees the same
+ * operations in the same order on every path. */
+FF_HOT void ff_delta_row(const float *restrict rows, int64_t first, int64_t stride, int64_t t,
+                         int64_t last, int64_t cols, int width, float *restrict out)
 {
     float denom = 0.0f, inv;
     int64_t c;

@@ -58,7 +58,7 @@ typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
 typedef enum { FF_MELNORM_NONE = 0, FF_MELNORM_SLANEY = 1 } ff_mel_norm;
 typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2 } ff_mel_triangles;
 typedef enum { FF_LOG_NONE = 0, FF_LOG_LN = 1, FF_LOG_LOG10 = 2, FF_LOG_DB = 3 } ff_log;
-typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1 } ff_floor_mode;
+typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1, FF_FLOOR_ADD = 2 } ff_floor_mode;
 typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1 } ff_dct_norm;
 typedef enum { FF_ENERGY_NONE = 0, FF_ENERGY_REPLACE_C0 = 1, FF_ENERGY_APPEND = 2 } ff_energy;
 typedef enum { FF_ESRC_RAW = 0, FF_ESRC_WINDOWED = 1, FF_ESRC_SPECTRUM = 2 } ff_energy_source;
@@ -95,8 +95,8 @@ typedef struct {
     ff_mel_triangles mel_triangles;
     ff_log log;
     float log_floor;              /* > 0 */
-    ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf) */
-    float top_db;                 /* <= 0 disables; only with FF_LOG_DB */
+    ff_floor_mode log_floor_mode; /* MAX: log(max(x, floor)); ZERO: only x == 0 -> floor (psf); ADD: log(x + floor) (NeMo) */
+    float top_db;                 /* <= 0 disables; dB, applied in the units of log (needs a log) */
     int32_t n_mfcc;               /* 1 .. n_mels */
     ff_dct_norm dct_norm;
     float lifter;                 /* >= 0, 0 disables */
@@ -104,6 +104,9 @@ typedef struct {
     ff_energy_source energy_source;
     int32_t deltas;               /* 0, 1 or 2 */
     int32_t delta_width;          /* 1 .. FF_MAX_DELTA_WIDTH */
+    int32_t drop_last_frame;      /* with center: drop the last frame (Whisper: n / hop frames) */
+    float log_offset;             /* spectral values after log and top_db: (x + log_offset) */
+    float log_scale;              /*   * log_scale, log_scale > 0 (Whisper: 4, 0.25) */
     double blackman_coeff;        /* Blackman window a0: a0 - 0.5 cos + (0.5 - a0) cos 2x (0.42) */
     double vtln_warp;             /* > 0; 1 disables Kaldi's VTLN warp of the mel points */
     double vtln_low, vtln_high;   /* Hz, warp inflection points: fmin < low < high < fmax */
@@ -306,6 +309,37 @@ typedef struct {
 ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wav_info *info);
 /* Decode count interleaved samples at src (count * bits / 8 bytes) to float32. */
 ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out);
+
+/* ---- Resampling (resample.c) ----------------------------------------------
+ *
+ * Rational polyphase resampling by up/down = target_sr/orig_sr (in lowest
+ * terms) with the filter of scipy.signal.resample_poly (Kaiser(5) windowed
+ * sinc, 2 * 10 * max(up, down) + 1 taps, DC gain up).  ff_resampler is
+ * immutable (share it between threads).  Output m reads inputs
+ * ff_resample_first_input(r, m) .. + ceil(taps / up); the signal has n_in
+ * inputs and ceil(n_in * up / down) outputs.  Any split of the outputs into
+ * ff_resample_run calls gives the same numbers bit for bit.
+ */
+#define FF_RESAMPLE_MAX_TAPS ((int64_t)1 << 22) /* 4,194,304 taps: 32 MiB, max(up, down) <= 209,715 */
+typedef struct ff_resampler ff_resampler;
+
+/* Taps of the filter for these rates (-1 for a rate <= 0). */
+int64_t ff_resample_taps_for(int64_t orig_sr, int64_t target_sr);
+/* FF_E_CONFIG for a rate <= 0 or a filter longer than FF_RESAMPLE_MAX_TAPS. */
+ff_status ff_resampler_new(int64_t orig_sr, int64_t target_sr, ff_resampler **out);
+void ff_resampler_free(ff_resampler *r);
+void ff_resampler_info(const ff_resampler *r, int64_t *up, int64_t *down, int64_t *taps);
+int64_t ff_resample_first_input(const ff_resampler *r, int64_t m);
+int64_t ff_resample_outputs(const ff_resampler *r, int64_t n_in);
+/* Outputs (from 0) whose every input has arrived once `received` inputs have. */
+int64_t ff_resample_ready(const ff_resampler *r, int64_t received);
+/*
+ * Outputs m0 <= m < m1 into out (m1 - m0 floats).  x holds inputs x0 .. x0 + nx - 1
+ * of a signal of n_in inputs and must cover every input those outputs read
+ * (clipped to 0 .. n_in - 1), else FF_E_ARG.
+ */
+ff_status ff_resample_run(const ff_resampler *r, const double *x, int64_t x0, int64_t nx, int64_t n_in,
+                          int64_t m0, int64_t m1, float *out);
 
 #ifdef __cplusplus
 }

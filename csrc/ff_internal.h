@@ -7,6 +7,7 @@
 /* Strict C99 has no M_PI. */
 #define FF_PI 3.14159265358979323846
 #define FF_2PI 6.28318530717958647692
+#define FF_LN10 2.30258509299404568402
 
 /* Frames processed together, structure-of-arrays: sample i of lane l lives at
  * buf[i * lanes + l], so every stage's inner loop runs across frames and is

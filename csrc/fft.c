@@ -58,6 +58,14 @@
 #define IVDEP
 #endif
 
+/* Column-order stages must be compiled inside each dispatched clone of their
+ * caller (a separate out-of-line copy would get the baseline ISA only). */
+#if defined(__GNUC__)
+#define FF_INLINE inline __attribute__((always_inline))
+#else
+#define FF_INLINE inline
+#endif
+
 /* A split complex buffer: element j of lane l at re/im[j * lanes + l]. */
 typedef struct {
     float *re, *im;
@@ -235,7 +243,7 @@ static inline void bf8(BF_ARGS)
  * compiler sees the fixed strides and loads/stores whole vectors.
  */
 #define STAGE(name, bf, r)                                                              \
-    static inline void name##_cols(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,            \
+    static FF_INLINE void name##_cols(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,            \
                                    const float *restrict xr, const float *restrict xi,  \
                                    float *restrict yr, float *restrict yi,              \
                                    const float *restrict twr, const float *restrict twi) \

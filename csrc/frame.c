@@ -10,6 +10,8 @@
  *                                f*H - (n_fft/2 - (n_fft - L)/2), i.e. the
  *                                L-window centred in an n_fft frame centred on
  *                                f*H; outside samples follow pad_mode.
+ *                                drop_last_frame: one frame fewer (N / H for
+ *                                even n_fft: Whisper's stft[..., :-1]).
  *   window_centered (librosa center=False): N < n_fft ? 0 : 1 + (N - n_fft)
  *                                / H; frame f spans [f*H, f*H + n_fft) and its
  *                                L-window starts at f*H + (n_fft - L)/2 (zeros
@@ -30,7 +32,7 @@ int64_t ff_num_frames(const ff_config *c, int64_t n)
 {
     const int64_t hop = c->hop_length, len = c->frame_length, nfft = c->n_fft;
     if (n <= 0) return 0;
-    if (c->center) return 1 + (n + 2 * (nfft / 2) - nfft) / hop;
+    if (c->center) return 1 + (n + 2 * (nfft / 2) - nfft) / hop - (c->drop_last_frame ? 1 : 0);
     if (c->window_centered) return n < nfft ? 0 : 1 + (n - nfft) / hop;
     if (!c->snip_edges) return (n + hop / 2) / hop;
     if (c->pad_end) return n <= len ? 1 : 1 + (n - len + hop - 1) / hop;

@@ -67,39 +67,51 @@ FF_HOT void ff_sum_squares(const float *buf, int32_t len, int lanes, float *acc)
         }
 }
 
-FF_HOT void ff_preemph_frame(float *buf, int32_t len, int lanes, float coef)
+/* Rows i of `lanes` floats: buf[i] = (buf[i] - coef buf[i-1]) w[i], run
+ * downwards so buf[i-1] is still the unfiltered sample; i = 0 uses itself
+ * (Kaldi).  coef == 0 skips the filter (not x - 0 x, which could flip the
+ * sign of a zero).  A block of FF_LANES takes a loop of constant length, which
+ * the compiler turns into whole vectors; every lane count does the same
+ * operations per value, so the bits do not depend on it. */
+#define PREEMPH_WINDOW_ROWS(L)                                                 \
+    do {                                                                       \
+        if (coef != 0.0f) {                                                    \
+            for (i = len - 1; i >= 1; i--) {                                   \
+                float *cur = buf + (size_t)i * (L);                            \
+                const float *prev = cur - (L);                                 \
+                const float wi = w[i];                                         \
+                for (l = 0; l < (L); l++) cur[l] = (cur[l] - coef * prev[l]) * wi; \
+            }                                                                  \
+            for (l = 0; l < (L); l++) buf[l] = (buf[l] - coef * buf[l]) * w[0]; \
+        } else {                                                               \
+            for (i = 0; i < len; i++) {                                        \
+                float *row = buf + (size_t)i * (L);                            \
+                const float wi = w[i];                                         \
+                for (l = 0; l < (L); l++) row[l] *= wi;                        \
+            }                                                                  \
+        }                                                                      \
+    } while (0)
+
+FF_HOT void ff_preemph_window(float *restrict buf, const float *restrict w, int32_t len,
+                              int32_t n_fft, int lanes, float coef)
 {
     int32_t i;
     int l;
     if (lanes == 1) { /* one frame (a stream): run along the samples */
-        for (i = len - 1; i >= 1; i--) buf[i] -= coef * buf[i - 1];
-        buf[0] -= coef * buf[0];
-        return;
-    }
-    for (i = len - 1; i >= 1; i--) {
-        float *cur = buf + (size_t)i * lanes;
-        const float *prev = cur - lanes;
-        for (l = 0; l < lanes; l++) cur[l] -= coef * prev[l];
-    }
-    for (l = 0; l < lanes; l++) buf[l] -= coef * buf[l];
-}
-
-FF_HOT void ff_window_apply(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes)
-{
-    int32_t i;
-    int l;
-    if (lanes == 1) {
-        for (i = 0; i < len; i++) buf[i] *= w[i];
-        memset(buf + len, 0, sizeof(float) * (size_t)(n_fft - len));
-        return;
-    }
-    for (i = 0; i < len; i++) {
-        float *row = buf + (size_t)i * lanes;
-        const float wi = w[i];
-        for (l = 0; l < lanes; l++) row[l] *= wi;
+        if (coef != 0.0f) {
+            for (i = len - 1; i >= 1; i--) buf[i] = (buf[i] - coef * buf[i - 1]) * w[i];
+            buf[0] = (buf[0] - coef * buf[0]) * w[0];
+        } else {
+            for (i = 0; i < len; i++) buf[i] *= w[i];
+        }
+    } else if (lanes == FF_LANES) {
+        PREEMPH_WINDOW_ROWS(FF_LANES);
+    } else {
+        PREEMPH_WINDOW_ROWS(lanes);
     }
     memset(buf + (size_t)len * lanes, 0, sizeof(float) * (size_t)(n_fft - len) * lanes);
 }
+#undef PREEMPH_WINDOW_ROWS
 
 FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
                         float scale, float *energy)
@@ -134,12 +146,14 @@ FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, f
  */
 FF_HOT void ff_log_apply(float *v, int64_t n, ff_log mode, float floor, ff_floor_mode fmode)
 {
-    /* MAX: values below floor become floor; ZERO: only values <= 0 do (psf).
+    /* MAX: values below floor become floor; ZERO: only values <= 0 do (psf);
+     * ADD: floor is added first (NeMo's log(x + 2^-24)), then as MAX.
      * Both bounds are raised to FLT_MIN (1.2e-38) so the log never sees a
      * subnormal; +inf (float32 overflow of a power) maps to ln(2^128). */
     const float tiny = 1.17549435e-38f;
     const float lowest = floor > tiny ? floor : tiny;
     const float thresh = fmode == FF_FLOOR_ZERO ? tiny : lowest;
+    const float add = fmode == FF_FLOOR_ADD ? floor : 0.0f;
     const float scale = mode == FF_LOG_LN ? 1.0f
                       : mode == FF_LOG_LOG10 ? 0.43429448190325176f
                       : 4.3429448190325176f; /* dB: 10 / ln 10 */
@@ -149,7 +163,8 @@ FF_HOT void ff_log_apply(float *v, int64_t n, ff_log mode, float floor, ff_floor
         union { float f; uint32_t u; } bits; /* type punning through a union (C99 TC3) */
         int32_t e, lo;
         float m, z, y;
-        bits.f = v[i] >= thresh ? v[i] : lowest;
+        const float x = v[i] + add;
+        bits.f = x >= thresh ? x : lowest;
         e = (int32_t)(bits.u >> 23) - 126;          /* x = m 2^e, m in [0.5, 1) */
         bits.u = (bits.u & 0x007fffffu) | 0x3f000000u;
         m = bits.f;

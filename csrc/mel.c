@@ -168,7 +168,8 @@ done:
 
 /* Written out in the dispatched function itself: loops inlined from a helper
  * are not vectorised for the wider targets of target_clones (GCC 12). */
-FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *spec, int lanes, float *mel)
+FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *restrict spec, int lanes,
+                             float *restrict mel)
 {
     int32_t m, j;
     int l;

@@ -6,6 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -138,12 +141,47 @@ static float value_at(const ff_config *c, const ff_source *s, int64_t r)
     return v;
 }
 
+/* buf[i * lanes + l] = xp[l][i] for i < len, l < lanes: a transpose, in
+ * 4 x 4 tiles with SSE2 (every x86-64 has it) and element by element
+ * elsewhere.  A copy, so the values do not depend on the path. */
+static void transpose_in(const float *const *xp, int lanes, int32_t len, float *buf)
+{
+    int l = 0;
+    int32_t i;
+    if (lanes == 1) { /* one frame (a stream) */
+        memcpy(buf, xp[0], sizeof(float) * (size_t)len);
+        return;
+    }
+#if defined(__SSE2__)
+    for (; l + 4 <= lanes; l += 4) {
+        const float *x0 = xp[l], *x1 = xp[l + 1], *x2 = xp[l + 2], *x3 = xp[l + 3];
+        for (i = 0; i + 4 <= len; i += 4) {
+            __m128 r0 = _mm_loadu_ps(x0 + i), r1 = _mm_loadu_ps(x1 + i);
+            __m128 r2 = _mm_loadu_ps(x2 + i), r3 = _mm_loadu_ps(x3 + i);
+            float *o = buf + (size_t)i * lanes + l;
+            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+            _mm_storeu_ps(o, r0);
+            _mm_storeu_ps(o + lanes, r1);
+            _mm_storeu_ps(o + 2 * (size_t)lanes, r2);
+            _mm_storeu_ps(o + 3 * (size_t)lanes, r3);
+        }
+        for (; i < len; i++) {
+            float *o = buf + (size_t)i * lanes + l;
+            o[0] = x0[i]; o[1] = x1[i]; o[2] = x2[i]; o[3] = x3[i];
+        }
+    }
+#endif
+    for (; l < lanes; l++)
+        for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
+}
+
 static void gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf)
 {
     const int32_t len = c->frame_length;
     const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
     const float coef = c->preemphasis;
-    int l;
+    const float *xp[FF_LANES];
+    int l, all_plain = !signal_pre;
     int32_t i;
     for (l = 0; l < lanes; l++) {
         const ff_source *s = ln[l].src;
@@ -151,17 +189,26 @@ static void gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf)
         const int64_t need_lo = signal_pre && start > 0 ? start - 1 : start;
         const int fast = c->dither == 0.0f && start >= 0 && start + len <= s->total &&
                          need_lo >= s->x0 && start + len <= s->x0 + s->xlen;
+        xp[l] = NULL;
         if (fast) {
             const float *x = s->x + (start - s->x0);
             if (!signal_pre) {
-                for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = x[i];
+                xp[l] = x; /* copied below, all plain lanes at once */
             } else {
                 buf[l] = start > 0 ? x[0] - coef * x[-1] : x[0];
                 for (i = 1; i < len; i++) buf[(size_t)i * lanes + l] = x[i] - coef * x[i - 1];
             }
         } else {
+            all_plain = 0;
             for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = value_at(c, s, start + i);
         }
+    }
+    if (all_plain) {
+        transpose_in(xp, lanes, len, buf);
+    } else if (!signal_pre) {
+        for (l = 0; l < lanes; l++)
+            if (xp[l])
+                for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
     }
 }
 
@@ -177,9 +224,8 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
     if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
     if (want_energy && c->energy_source == FF_ESRC_RAW)
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
-    if (c->preemphasis != 0.0f && c->preemphasis_scope == FF_PREEMPH_FRAME)
-        ff_preemph_frame(w->frame, c->frame_length, lanes, c->preemphasis);
-    ff_window_apply(w->frame, e->window, c->frame_length, c->n_fft, lanes);
+    ff_preemph_window(w->frame, e->window, c->frame_length, c->n_fft, lanes,
+                      c->preemphasis_scope == FF_PREEMPH_FRAME ? c->preemphasis : 0.0f);
     if (want_energy && c->energy_source == FF_ESRC_WINDOWED)
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
 }
@@ -238,6 +284,11 @@ void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lane
     const float *cols = spec;
     int32_t n = e->n_spec, k;
     int l;
+    if (c->log_offset != 0.0f || c->log_scale != 1.0f) { /* Whisper's (x + 4) / 4 */
+        const int64_t m = (int64_t)ff_pre_dct_width(e) * lanes;
+        int64_t i;
+        for (i = 0; i < m; i++) spec[i] = (spec[i] + c->log_offset) * c->log_scale;
+    }
     if (c->kind == FF_KIND_MFCC) {
         ff_dct_apply(e->dct, c->n_mfcc, c->n_mels, spec, lanes, w->cep);
         if (c->energy == FF_ENERGY_REPLACE_C0)
@@ -302,10 +353,31 @@ static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, 
     return block_spectrum(e, w, lanes);
 }
 
+/* Delta (d = 1) and delta-delta (d = 2) columns of out for every frame
+ * whose inputs are there: `ready` static rows [0, ready) are written, and
+ * done[d - 1] frames of order d already have theirs.  Order d of frame t needs
+ * order d - 1 up to frame t + width (clamped to the last frame). */
+static void deltas_upto(const ff_extractor *e, float *out, int64_t nf, int64_t ready,
+                        int64_t *done)
+{
+    const int32_t ns = e->n_static, nfeat = e->n_feat;
+    const int width = e->cfg.delta_width;
+    int64_t avail = ready, t;
+    int d;
+    for (d = 1; d <= e->cfg.deltas; d++) {
+        const int64_t limit = avail >= nf ? nf : avail - width;
+        for (t = done[d - 1]; t < limit; t++)
+            ff_delta_row(out + (d - 1) * ns, 0, nfeat, t, nf - 1, ns, width,
+                         out + t * nfeat + d * ns);
+        if (limit > done[d - 1]) done[d - 1] = limit;
+        avail = done[d - 1];
+    }
+}
+
 /* Frames [fa, fb): full pipeline into out rows, or (tmp != NULL) up to the log
  * into tmp rows of width pre+1 (energy last). */
 static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *in,
-                       int64_t fa, int64_t fb, float *out, float *tmp)
+                       int64_t fa, int64_t fb, float *out, float *tmp, int64_t *dl_done)
 {
     const int32_t pre = ff_pre_dct_width(e);
     int64_t f;
@@ -314,6 +386,8 @@ static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *i
         float *spec = front(e, w, in, f, lanes);
         if (!tmp) {
             ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+            /* one thread over all frames: the deltas while the rows are in cache */
+            if (dl_done) deltas_upto(e, out, fb, f + lanes, dl_done);
         } else {
             int l;
             int32_t k;
@@ -350,7 +424,7 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
  * split by blocks over threads, each with its own workspace. */
 static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_input *in,
                               int64_t nf, float *out, float *tmp, const float *tmp_in,
-                              int n_threads)
+                              int n_threads, int64_t *dl_done)
 {
     const int64_t n_blocks = (nf + FF_LANES - 1) / FF_LANES;
     ff_status st = FF_OK;
@@ -373,7 +447,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
             }
             if (w) {
                 if (tmp_in) run_back(e, w, fa, fb, tmp_in, out);
-                else run_frames(e, w, in, fa, fb, out, tmp);
+                else run_frames(e, w, in, fa, fb, out, tmp, NULL);
             }
             ff_workspace_free(local);
         }
@@ -382,11 +456,20 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
 #endif
     (void)n_threads;
     if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
-    else run_frames(e, ws, in, 0, nf, out, tmp);
+    else run_frames(e, ws, in, 0, nf, out, tmp, dl_done);
     return st;
 }
 
-/* librosa's top_db: clip every spectral value to (global max - top_db). */
+/* top_db in the units of the log: dB; log10 (Whisper's 8 = 80 dB); ln. */
+static float top_db_units(const ff_config *c)
+{
+    if (c->log == FF_LOG_LOG10) return (float)((double)c->top_db / 10.0);
+    if (c->log == FF_LOG_LN) return (float)((double)c->top_db * FF_LN10 / 10.0);
+    return c->top_db;
+}
+
+/* librosa's top_db (and Whisper's clamp): clip every spectral value to
+ * (global max - top_db), top_db in the units of the log. */
 static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
 {
     float mx = -3.40282347e+38f, lo;
@@ -401,39 +484,28 @@ static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
             if (tmp[f * (pre + 1) + k] < lo) tmp[f * (pre + 1) + k] = lo;
 }
 
-/* Delta and delta-delta columns from the static columns of out. */
-static void add_deltas(const ff_extractor *e, float *out, int64_t nf)
-{
-    const int32_t ns = e->n_static, nfeat = e->n_feat;
-    int64_t t;
-    int d;
-    for (d = 1; d <= e->cfg.deltas; d++)
-        for (t = 0; t < nf; t++)
-            ff_delta_row(out + (d - 1) * ns, 0, nfeat, t, nf - 1, ns, e->cfg.delta_width,
-                         out + t * nfeat + d * ns);
-}
-
 /* Both passes (top_db: front into tmp, clip, back) and the deltas. */
 static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input *in, int64_t nf,
                         float *out, int n_threads)
 {
+    int64_t dl_done[2] = {0, 0}; /* frames with their delta / delta-delta */
     ff_status st;
     if (n_threads < 1) n_threads = 1;
-    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) {
+    if (e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f) {
         const int32_t pre = ff_pre_dct_width(e);
         float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
         if (!tmp) return FF_E_NOMEM;
-        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads);
+        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads, NULL);
         if (st == FF_OK) {
-            clip_top_db(tmp, nf, pre, e->cfg.top_db);
-            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads);
+            clip_top_db(tmp, nf, pre, top_db_units(&e->cfg));
+            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads, NULL);
         }
         free(tmp);
     } else {
-        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads);
+        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads, dl_done);
     }
     if (st != FF_OK) return st;
-    add_deltas(e, out, nf);
+    deltas_upto(e, out, nf, nf, dl_done); /* the rest (all of them after threads) */
     return FF_OK;
 }
 

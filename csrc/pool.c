@@ -44,7 +44,7 @@ ff_status ff_pool_new(const ff_extractor *e, ff_pool **out)
     ff_status st;
     if (!e || !out) return FF_E_ARG;
     *out = NULL;
-    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) return FF_E_CONFIG;
+    if (e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f) return FF_E_CONFIG;
     p = calloc(1, sizeof *p);
     if (!p) return FF_E_NOMEM;
     p->ext = e;

@@ -17,10 +17,11 @@ void ff_window_fill(const ff_config *cfg, float *w);
 void ff_remove_dc(float *buf, int32_t len, int lanes);
 /* acc[l] = sum_i buf[i][l]^2 */
 void ff_sum_squares(const float *buf, int32_t len, int lanes, float *acc);
-/* In-frame pre-emphasis (Kaldi): x[i] -= c x[i-1] for i >= 1, x[0] -= c x[0]. */
-void ff_preemph_frame(float *buf, int32_t len, int lanes, float coef);
-/* buf[i] *= w[i] for i < len; zero buf[len .. n_fft). */
-void ff_window_apply(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes);
+/* In-frame pre-emphasis (Kaldi) and window in one pass:
+ * x[i] = (x[i] - c x[i-1]) w[i] for i >= 1, x[0] = (x[0] - c x[0]) w[0]
+ * (c == 0: x[i] *= w[i]); then zero buf[len .. n_fft). */
+void ff_preemph_window(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes,
+                       float coef);
 /* spec[k] = (re^2 + im^2)^(power/2) * scale, in place over re; also sums into
  * energy[l] when energy != NULL. */
 void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
@@ -52,7 +53,8 @@ void ff_dct_apply(const float *table, int32_t n_mfcc, int32_t n_mels,
 
 /* ---- delta.c ---- */
 /* Delta of frame t: rows holds frames [first, last] (at least those within
- * width of t), row i at rows + (i - first) * stride; indices clamp to [0, last]. */
+ * width of t), row i at rows + (i - first) * stride; indices clamp to [0, last].
+ * out must not overlap the rows read. */
 void ff_delta_row(const float *rows, int64_t first, int64_t stride, int64_t t, int64_t last,
                   int64_t cols, int width, float *out);
 #endif

@@ -288,7 +288,7 @@ ff_status ff_stream_new(const ff_extractor *e, ff_stream **out)
     ff_status st;
     if (!e || !out) return FF_E_ARG;
     *out = NULL;
-    if (e->cfg.log == FF_LOG_DB && e->cfg.top_db > 0.0f) return FF_E_CONFIG;
+    if (e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f) return FF_E_CONFIG;
     s = calloc(1, sizeof *s);
     if (!s) return FF_E_NOMEM;
     ff_sstate_init(&s->st, e);

@@ -118,7 +118,7 @@ _ENUMS: dict[str, dict[Any, int]] = {
     "mel_norm": {None: 0, "slaney": 1},
     "mel_triangles": {"mel": 0, "hz": 1, "bin": 2},
     "log": {None: 0, "ln": 1, "log10": 2, "db": 3},
-    "log_floor_mode": {"max": 0, "zero": 1},
+    "log_floor_mode": {"max": 0, "zero": 1, "add": 2},
     "dct_norm": {"ortho": 0, None: 1},
     "energy": {None: 0, "replace_c0": 1, "append": 2},
     "energy_source": {"raw": 0, "windowed": 1, "spectrum": 2},
@@ -185,7 +185,8 @@ def engine_values(cfg: Config) -> dict[str, Any]:
     values = cfg.to_dict()
     for name, table in _ENUMS.items():
         values[name] = table[values[name]]
-    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc", "window_centered"):
+    for name in ("window_periodic", "center", "snip_edges", "pad_end", "remove_dc", "window_centered",
+                 "drop_last_frame"):
         values[name] = int(values[name])
     values["fmax"] = cfg.fmax_hz
     values["top_db"] = 0.0 if cfg.top_db is None else cfg.top_db
@@ -254,6 +255,8 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
 
 def min_samples(cfg: Config) -> int:
     """The shortest signal that yields one frame under ``cfg``."""
+    if cfg.center and cfg.drop_last_frame:  # the second centred frame must exist
+        return cfg.hop_length + cfg.n_fft % 2
     if cfg.center or cfg.pad_end:
         return 1
     if not cfg.snip_edges:

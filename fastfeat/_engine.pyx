@@ -7,6 +7,8 @@ the GIL released.
 """
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from posix cimport fcntl, unistd
 from posix.stat cimport S_ISREG, fstat, struct_stat
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
@@ -41,6 +43,8 @@ cdef extern from "fastfeat.h" nogil:
         float lifter
         int energy, energy_source
         int32_t deltas, delta_width
+        int32_t drop_last_frame
+        float log_offset, log_scale
         double blackman_coeff, vtln_warp, vtln_low, vtln_high
         int32_t window_centered, dct_type
         double mel_pnorm
@@ -102,6 +106,19 @@ cdef extern from "fastfeat.h" nogil:
     ff_status ff_wav_parse(const uint8_t *buf, int64_t len, int64_t file_size, ff_wav_info *info)
     ff_status ff_wav_decode(const ff_wav_info *info, const uint8_t *src, int64_t count, float *out)
 
+    ctypedef struct ff_resampler:
+        pass
+    int64_t FF_RESAMPLE_MAX_TAPS
+    int64_t ff_resample_taps_for(int64_t orig_sr, int64_t target_sr)
+    ff_status ff_resampler_new(int64_t orig_sr, int64_t target_sr, ff_resampler **out)
+    void ff_resampler_free(ff_resampler *r)
+    void ff_resampler_info(const ff_resampler *r, int64_t *up, int64_t *down, int64_t *taps)
+    int64_t ff_resample_first_input(const ff_resampler *r, int64_t m)
+    int64_t ff_resample_outputs(const ff_resampler *r, int64_t n_in)
+    int64_t ff_resample_ready(const ff_resampler *r, int64_t received)
+    ff_status ff_resample_run(const ff_resampler *r, const double *x, int64_t x0, int64_t nx, int64_t n_in,
+                              int64_t m0, int64_t m1, float *out)
+
 cdef extern from "stdlib.h" nogil:
     void *malloc(size_t n)
     void *realloc(void *p, size_t n)
@@ -136,6 +153,8 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.n_mfcc = v["n_mfcc"]; c.dct_norm = v["dct_norm"]; c.lifter = v["lifter"]
     c.energy = v["energy"]; c.energy_source = v["energy_source"]
     c.deltas = v["deltas"]; c.delta_width = v["delta_width"]
+    c.drop_last_frame = v["drop_last_frame"]
+    c.log_offset = v["log_offset"]; c.log_scale = v["log_scale"]
     c.blackman_coeff = v["blackman_coeff"]
     c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
     c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
@@ -180,7 +199,7 @@ cdef int64_t _read_file(const char *path, int64_t max_bytes, uint8_t **buf, size
     cdef struct_stat st
     cdef int64_t size, got = 0
     cdef ssize_t r
-    cdef int fd = fcntl.open(path, fcntl.O_RDONLY)
+    cdef int fd = fcntl.open(path, fcntl.O_RDONLY | fcntl.O_NONBLOCK)  # a FIFO must not block the open
     if fd < 0:
         return -1
     if fstat(fd, &st) != 0 or not S_ISREG(st.st_mode) or st.st_size > max_bytes \
@@ -351,11 +370,48 @@ cdef class Engine:
         return result, np.asarray(rows).tolist(), np.asarray(frames).tolist(), t_decode, t_compute
 
 
+cdef inline bint _is_float32(const char *fmt):
+    """Buffer format of a native float32 ("f", "=f" or "<f" on little-endian)."""
+    if fmt == NULL:
+        return True
+    if fmt[0] == b"=" or (fmt[0] == b"<" and _LITTLE):
+        fmt += 1
+    return fmt[0] == b"f" and fmt[1] == 0
+
+
+cdef bint _borrow(object o, Py_buffer *b, int flags):
+    """PyObject_GetBuffer that answers False (no exception) when o refuses."""
+    try:
+        PyObject_GetBuffer(o, b, flags)
+    except (BufferError, TypeError, ValueError):
+        return False
+    return True
+
+
+cdef bint _LITTLE = np.little_endian
+_np_empty = np.empty
+_np_float32 = np.float32
+
+
+cdef inline object _empty_rows(int64_t rows, int n_features, list shapes):
+    """np.empty((rows, n_features), float32) with the shape tuples of small
+    row counts made once per stream."""
+    cdef object shape
+    if rows < len(shapes):
+        shape = shapes[rows]
+    else:
+        shape = (rows, n_features)
+    return _np_empty(shape, _np_float32)
+
+
 cdef class StreamState:
     """Owns an ff_stream bound to an Engine (kept alive by this object)."""
     cdef ff_stream *s
     cdef Engine engine
     cdef readonly int n_features
+    cdef list _shapes
+    cdef object _last_out
+    cdef list _last_views
 
     def __cinit__(self, Engine engine):
         cdef ff_status st = ff_stream_new(engine.ext, &self.s)
@@ -363,6 +419,8 @@ cdef class StreamState:
             raise EngineError(f"ff_stream_new: {strerror(st)}")
         self.engine = engine
         self.n_features = engine.n_features
+        self._shapes = [(r, self.n_features) for r in range(8)]
+        self._last_views = []
 
     def __dealloc__(self):
         ff_stream_free(self.s)
@@ -399,6 +457,71 @@ cdef class StreamState:
         else:
             st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
         return st, k, bad
+
+    def push_rows(self, x, out=None):
+        """Stream.push's fast path: the rows array (a new one, or the view
+        out[:k]), or None when x or out is not what the typed path takes
+        (a C-contiguous 1-D float32 array; a C-contiguous writeable 2-D
+        float32 out with n_features columns and room for the rows) or the C
+        push refused the samples; the stream is unchanged then and the caller
+        takes the checked path, which names the problem.  No memoryview
+        objects: the buffers are borrowed for the call only.
+        """
+        cdef Py_buffer xb, ob
+        cdef ff_status st
+        cdef int64_t n, rows, k = 0, bad = -1
+        cdef object res
+        if not isinstance(x, np.ndarray) or (out is not None and not isinstance(out, np.ndarray)):
+            return None
+        if not _borrow(x, &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT):
+            return None
+        try:
+            if xb.ndim != 1 or xb.itemsize != 4 or not _is_float32(xb.format):
+                return None
+            n = xb.shape[0]
+            rows = ff_stream_rows_for(self.s, n)
+            if out is None:
+                res = _empty_rows(rows, self.n_features, self._shapes)
+            else:
+                res = out
+            if not _borrow(res, &ob, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE):
+                return None
+            try:
+                if (ob.ndim != 2 or ob.itemsize != 4 or not _is_float32(ob.format)
+                        or ob.shape[1] != self.n_features or ob.shape[0] < rows):
+                    return None
+                if rows >= RELEASE_GIL_FRAMES:
+                    with nogil:
+                        st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
+                                            <float *>ob.buf if ob.shape[0] > 0 else NULL,
+                                            ob.shape[0], &k, &bad)
+                else:
+                    st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
+                                        <float *>ob.buf if ob.shape[0] > 0 else NULL,
+                                        ob.shape[0], &k, &bad)
+            finally:
+                PyBuffer_Release(&ob)
+        finally:
+            PyBuffer_Release(&xb)
+        if st != 0:
+            return None
+        if out is None:
+            return res
+        return self._view(out, k)
+
+    cdef object _view(self, object out, int64_t k):
+        """out[:k], the view reused while pushes write into the same out
+        (a view holds no state of its own, so handing it out again is safe)."""
+        if out is not self._last_out or k >= len(self._last_views):
+            self._last_out = out
+            self._last_views = [None] * 8
+            if k >= 8:
+                return out[:k]
+        v = self._last_views[k]
+        if v is None:
+            v = out[:k]
+            self._last_views[k] = v
+        return v
 
     def flush(self, float[:, ::1] out):
         """Returns (status, rows written)."""
@@ -583,3 +706,52 @@ def delta(const float[:, ::1] x, int order, int width, float[:, ::1] out):
             st = ff_delta(&x[0, 0], rows, cols, cols, order, width, &out[0, 0], cols, scratch)
         free(scratch)
     return st
+
+
+RESAMPLE_MAX_TAPS = FF_RESAMPLE_MAX_TAPS
+
+
+def resample_taps(int64_t orig_sr, int64_t target_sr):
+    """Taps of the polyphase filter for these rates (csrc/resample.c)."""
+    return ff_resample_taps_for(orig_sr, target_sr)
+
+
+cdef class ResampleFilter:
+    """An immutable ff_resampler (csrc/resample.c); ``run`` releases the GIL.
+
+    fastfeat.io checks the rates and the filter length first; here a refusal
+    is only an EngineError.
+    """
+    cdef ff_resampler *r
+    cdef readonly int64_t up, down, taps
+
+    def __cinit__(self, int64_t orig_sr, int64_t target_sr):
+        cdef ff_status st = ff_resampler_new(orig_sr, target_sr, &self.r)
+        if st != 0:
+            raise EngineError(f"ff_resampler_new: {strerror(st)}")
+        ff_resampler_info(self.r, &self.up, &self.down, &self.taps)
+
+    def __dealloc__(self):
+        ff_resampler_free(self.r)
+
+    def first_input(self, int64_t m):
+        return ff_resample_first_input(self.r, m)
+
+    def outputs(self, int64_t n_in):
+        return ff_resample_outputs(self.r, n_in)
+
+    def ready(self, int64_t received):
+        return ff_resample_ready(self.r, received)
+
+    def run(self, const double[::1] x, int64_t x0, int64_t n_in, int64_t m0, int64_t m1):
+        """Outputs m0 <= m < m1 (float32) from inputs x0 .. x0 + len(x) - 1 of n_in."""
+        out = np.empty(max(m1 - m0, 0), dtype=np.float32)
+        cdef float[::1] o = out
+        cdef const double *xp = &x[0] if x.shape[0] > 0 else NULL
+        cdef float *op = &o[0] if o.shape[0] > 0 else NULL
+        cdef ff_status st
+        with nogil:
+            st = ff_resample_run(self.r, xp, x0, x.shape[0], n_in, m0, m1, op)
+        if st != 0:
+            raise EngineError(f"ff_resample_run: {strerror(st)}")
+        return out

@@ -77,7 +77,7 @@ MEL_HTK, MEL_SLANEY = 0, 1
 MELNORM_NONE, MELNORM_SLANEY = 0, 1
 TRI_MEL, TRI_HZ, TRI_BIN = 0, 1, 2
 LOG_NONE, LOG_LN, LOG_LOG10, LOG_DB = 0, 1, 2, 3
-FLOOR_MAX, FLOOR_ZERO = 0, 1
+FLOOR_MAX, FLOOR_ZERO, FLOOR_ADD = 0, 1, 2
 DCT_ORTHO, DCT_NONE = 0, 1
 ENERGY_NONE, ENERGY_REPLACE_C0, ENERGY_APPEND = 0, 1, 2
 ESRC_RAW, ESRC_WINDOWED, ESRC_SPECTRUM = 0, 1, 2
@@ -110,14 +110,17 @@ _INT_FIELDS = ("kind", "sample_rate", "frame_length", "hop_length", "n_fft", "wi
 # derived: bins, spectral columns, static width, row width, the seed's bits,
 # the complex FFT size (n/2 for even n, n for odd), Bluestein's size (0: none)
 N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
-# window_centered and dct_type, after the derived sizes
-WIN_CENTERED, DCT_TYPE = 33, 34
-_N_IP = 35
-_FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter")
+# window_centered and dct_type, after the derived sizes; then drop_last_frame
+WIN_CENTERED, DCT_TYPE, DROP_LAST = 33, 34, 35
+_N_IP = 36
+_FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter",
+                   "log_offset", "log_scale")
+# TOP_DB holds top_db in the units of the log (pipeline.c top_db_units)
 PREEMPH, DITHER, POWER, LOG_FLOOR, TOP_DB, LIFTER, FMIN, FMAX, SPEC_SCALE = range(9)
 BLACKMAN_COEFF, VTLN_WARP, VTLN_LOW, VTLN_HIGH = range(9, 13)  # doubles in ff_config
 MEL_PNORM = 13  # 0: off
-_N_FP = 14
+LOG_OFFSET, LOG_SCALE = 14, 15
+_N_FP = 16
 
 # Immutable tables of one Engine (ff_extractor) and the scratch of one thread
 # (ff_workspace).  Unused tables are empty arrays, so every config has the
@@ -181,8 +184,8 @@ def check_config(values: dict) -> str | None:
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
         (fin(v["log_floor"]) and v["log_floor"] > 0.0, "log_floor"),
-        (v["log_floor_mode"] in (0, 1), "log_floor_mode"),
-        (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] == LOG_DB), "top_db"),
+        (v["log_floor_mode"] in (0, 1, 2), "log_floor_mode"),
+        (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] != LOG_NONE), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
         (v["dct_norm"] in (0, 1), "dct_norm"),
         (1 <= v["dct_type"] <= 3, "dct_type"),
@@ -193,6 +196,9 @@ def check_config(values: dict) -> str | None:
         (0 <= v["energy_source"] <= 2, "energy_source"),
         (0 <= v["deltas"] <= 2, "deltas"),
         (1 <= v["delta_width"] <= MAX_DELTA_WIDTH, "delta_width"),
+        (v["drop_last_frame"] == 0 or (v["drop_last_frame"] == 1 and v["center"]), "drop_last_frame"),
+        (fin(v["log_offset"]), "log_offset"),
+        (fin(v["log_scale"]) and v["log_scale"] > 0.0, "log_scale"),
         (fin(v["blackman_coeff"]) and 0.0 <= v["blackman_coeff"] <= 1.0, "blackman_coeff"),
         (fin(v["vtln_warp"]) and 0.0 < v["vtln_warp"] <= 10.0, "vtln_warp"),
         (v["vtln_warp"] == 1.0 or (fin(v["vtln_low"]) and v["vtln_low"] > v["fmin"]), "vtln_low"),
@@ -220,6 +226,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     ip[N_FEAT] = ip[N_STATIC] * (1 + ip[DELTAS])
     ip[SEED] = np.array([int(values["seed"])], np.uint64).view(np.int64)[0]
     ip[WIN_CENTERED], ip[DCT_TYPE] = int(values["window_centered"]), int(values["dct_type"])
+    ip[DROP_LAST] = int(values["drop_last_frame"])
     h = n_fft // 2 if n_fft % 2 == 0 else n_fft
     ip[FFT_H] = h
     if n_fft % 2 == 0 and (h & (h - 1)) == 0:
@@ -229,6 +236,11 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     fp = np.zeros(_N_FP, np.float64)
     fp[PREEMPH], fp[DITHER], fp[POWER] = (_f32(values[k]) for k in ("preemphasis", "dither", "power"))
     fp[LOG_FLOOR], fp[TOP_DB], fp[LIFTER] = (_f32(values[k]) for k in ("log_floor", "top_db", "lifter"))
+    if ip[LOG] == LOG_LOG10:  # top_db_units: Whisper's 8 is top_db=80 with log10
+        fp[TOP_DB] = _f32(fp[TOP_DB] / 10.0)
+    elif ip[LOG] == LOG_LN:
+        fp[TOP_DB] = _f32(fp[TOP_DB] * math.log(10.0) / 10.0)
+    fp[LOG_OFFSET], fp[LOG_SCALE] = _f32(values["log_offset"]), _f32(values["log_scale"])
     fp[FMIN], fp[FMAX] = float(values["fmin"]), float(values["fmax"])
     fp[MEL_PNORM] = float(values["mel_pnorm"])
     fp[SPEC_SCALE] = _f32(1.0 / _f32(n_fft)) if values["spectrum_norm"] == 1 else 1.0
@@ -247,7 +259,7 @@ def _num_frames(ip, n):
     if n <= 0:
         return 0
     if ip[CENTER]:
-        return 1 + (n + 2 * (nfft // 2) - nfft) // hop
+        return 1 + (n + 2 * (nfft // 2) - nfft) // hop - (1 if ip[DROP_LAST] else 0)
     if ip[WIN_CENTERED]:
         return 0 if n < nfft else 1 + (n - nfft) // hop
     if not ip[SNIP]:
@@ -460,9 +472,10 @@ def _log_apply(v, rows, lanes, mode, floor, fmode):
         return
     lowest = floor if floor > _FLT_MIN else _FLT_MIN
     thresh = _FLT_MIN if fmode == FLOOR_ZERO else lowest
+    add = floor if fmode == FLOOR_ADD else np.float32(0.0)
     for k in range(rows):
         for l in range(lanes):
-            v[k, l] = _log1(v[k, l], mode, lowest, thresh)
+            v[k, l] = _log1(v[k, l] + add, mode, lowest, thresh)
 
 
 @_jit
@@ -471,8 +484,9 @@ def _log_energy(e, lanes, mode, floor, fmode):
         return
     lowest = floor if floor > _FLT_MIN else _FLT_MIN
     thresh = _FLT_MIN if fmode == FLOOR_ZERO else lowest
+    add = floor if fmode == FLOOR_ADD else np.float32(0.0)
     for l in range(lanes):
-        e[l] = _log1(e[l], mode, lowest, thresh)
+        e[l] = _log1(e[l] + add, mode, lowest, thresh)
 
 
 # ---- FFT ----------------------------------------------------------------------
@@ -740,9 +754,15 @@ def _block_front(ip, fp, T, W, x, x0, total, f0, lanes):
 
 
 @_jit
-def _block_back(ip, T, W, spec, lanes, out, row0):
-    """DCT (mfcc), energy, and rows out[row0 + l, :n_static] for l < lanes."""
+def _block_back(ip, fp, T, W, spec, lanes, out, row0):
+    """log_offset/log_scale, DCT (mfcc), energy, and rows out[row0 + l, :n_static] for l < lanes."""
     n = ip[N_SPEC]
+    off, scale = np.float32(fp[LOG_OFFSET]), np.float32(fp[LOG_SCALE])
+    if off != np.float32(0.0) or scale != np.float32(1.0):  # Whisper's (x + 4) / 4
+        pre = ip[N_BINS] if ip[KIND] == KIND_POWER else ip[N_MELS]
+        for k in range(pre):
+            for l in range(lanes):
+                spec[k, l] = (spec[k, l] + off) * scale
     cols = spec
     if ip[KIND] == KIND_MFCC:
         _dct_apply(T, ip[N_MFCC], ip[N_MELS], spec, lanes, W.cep)
@@ -810,7 +830,7 @@ def _extract(ip, fp, T, W, x, out):
         return E_TOO_SHORT, -1
     if out.shape[0] < nf:
         return E_BUFFER, -1
-    if ip[LOG] == LOG_DB and fp[TOP_DB] > 0.0:
+    if ip[LOG] != LOG_NONE and fp[TOP_DB] > 0.0:
         # librosa's top_db: front of every frame into tmp, clip every spectral
         # value to (global max - top_db), then the back end from tmp.
         pre = ip[N_BINS] if ip[KIND] == KIND_POWER else ip[N_MELS]
@@ -839,12 +859,12 @@ def _extract(ip, fp, T, W, x, out):
                 for k in range(pre):
                     spec[k, l] = tmp[f + l, k]
                 W.energy[l] = tmp[f + l, pre]
-            _block_back(ip, T, W, spec, lanes, out, f)
+            _block_back(ip, fp, T, W, spec, lanes, out, f)
     else:
         for f in range(0, nf, LANES):
             lanes = min(LANES, nf - f)
             spec = _block_front(ip, fp, T, W, x, 0, n, f, lanes)
-            _block_back(ip, T, W, spec, lanes, out, f)
+            _block_back(ip, fp, T, W, spec, lanes, out, f)
     ns = ip[N_STATIC]
     for d in range(1, ip[DELTAS] + 1):
         for t in range(nf):
@@ -1237,7 +1257,7 @@ def _advance(ip, fp, T, W, st, samples, stat, dlt, upto, out):
     for f in range(f0, upto, LANES):
         lanes = min(LANES, upto - f)
         spec = _block_front(ip, fp, T, W, x, st[X0], st[N_TOTAL], f, lanes)
-        _block_back(ip, T, W, spec, lanes, dst, row0 + f - f0)
+        _block_back(ip, fp, T, W, spec, lanes, dst, row0 + f - f0)
     st[N_STAT] = upto
     if direct:
         st[EMITTED] += upto - f0
@@ -1372,7 +1392,7 @@ class StreamState:
 
     def __init__(self, engine: Engine) -> None:
         ip = engine._ip
-        if ip[LOG] == LOG_DB and engine._fp[TOP_DB] > 0.0:
+        if ip[LOG] != LOG_NONE and engine._fp[TOP_DB] > 0.0:
             raise EngineError(f"ff_stream_new: {strerror(E_CONFIG)}")
         self._engine = engine
         self._ip, self._fp, self._tables = ip, engine._fp, engine._tables
@@ -1424,6 +1444,19 @@ class StreamState:
             if status != NEED_ROOM:
                 return int(status), int(k), int(bad)
             self._grow(x.shape[0], False)
+
+    def push_rows(self, x, out=None):
+        """Stream.push's fast path (as the C binding's): the rows (a new array
+        or out[:k]), or None when x / out are not the typed arrays push takes
+        or the push failed; nothing changed then."""
+        try:
+            buf = np.empty((self.rows_for(len(x)), self.n_features), np.float32) if out is None else out
+            status, k, _ = self.push(x, buf)
+        except (TypeError, ValueError, AttributeError):
+            return None
+        if status != OK:
+            return None
+        return buf if out is None else buf[:k]
 
     def flush(self, out) -> tuple[int, int]:
         """Returns (status, rows written)."""

@@ -2,19 +2,23 @@
 
     fastfeat demo [--preset NAME] [--deltas N] [--files F ...]
     fastfeat extract INPUT... -o OUT [--format F] [--preset NAME] [--config FILE]
-                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--dask local[:N]|ADDRESS]
+                     [--set FIELD=VALUE ...] [--jobs N] [--resume] [--compress] [--allow-pipes]
+                     [--dask local[:N]|ADDRESS]
 
 ``demo`` extracts features from the bundled speech clips (or the given
 files) in batch and in 10 ms streaming chunks, checks that both agree, and
 prints the matrix shapes and timings.  ``extract`` writes the features of a
 corpus to disk (``fastfeat.corpus.extract``; docs/corpus.md).  Exit codes:
-0 success, 1 some files failed (listed in the errors report), 2 usage error.
+0 success, 1 some files failed (listed in the errors report), 2 usage error
+(or the output's disk is full), 130 interrupted (Ctrl-C; the message gives the
+``--resume`` command).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from typing import Any, Sequence
@@ -25,7 +29,7 @@ from .config import FIELDS, PRESETS, Config
 from .corpus import FORMATS, extract
 from .features import Extractor
 from .io import load, sample_files
-from .stream import Stream
+from .stream import Stream, frame_local
 
 __all__ = ["main", "parse_set", "build_config"]
 
@@ -36,7 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
     files = args.files or sample_files()
     cfg = Config.preset(args.preset, deltas=args.deltas)
     if not cfg.causal:
-        cfg = cfg.replace(top_db=None)  # so the stream can be shown too
+        cfg = frame_local(cfg)  # so the stream can be shown too
     signals = []
     for path in files:
         y, _ = load(path, sr=cfg.sample_rate)
@@ -160,7 +164,8 @@ def _extract(args: argparse.Namespace) -> int:
         raise ValueError("no INPUT given: name files, directories, globs or a manifest (or use --samples)")
     config = build_config(args.preset, args.config, args.set or ())
     summary = extract(inputs, args.out, config=config, format=args.format, jobs=args.jobs,
-                      resume=args.resume, dask=args.dask, progress=not args.quiet)
+                      resume=args.resume, dask=args.dask, progress=not args.quiet,
+                      compress=args.compress, allow_pipes=args.allow_pipes)
     print(f"fastfeat extract: {summary.line()}")
     print(f"features: {summary.out}")
     return 1 if summary.failed else 0
@@ -185,7 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext = sub.add_parser(
         "extract", help="extract features of many audio files to disk (resumable, parallel)",
         description="Extract features of a corpus: directories (recursive), globs, audio files or a "
-                    "CSV/TSV manifest (columns path, optional id, label, speaker).  Exit code 0: all "
+                    "CSV/TSV manifest (columns path, optional id, label, speaker), or Kaldi data directories "
+                    "(wav.scp, optional segments and utt2spk).  Exit code 0: all "
                     "written; 1: some files failed (see the errors report); 2: usage error.")
     ext.add_argument("inputs", nargs="*", metavar="INPUT", help="audio files, directories, globs, manifests")
     ext.add_argument("-o", "--out", required=True,
@@ -200,15 +206,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     ext.add_argument("--jobs", type=_positive_int, default=None,
                      help="worker threads (default: all cores)")
     ext.add_argument("--resume", action="store_true", help="finish an interrupted job in OUT")
+    ext.add_argument("--allow-pipes", action="store_true",
+                     help="run the shell commands of 'cmd |' entries in a Kaldi wav.scp")
+    ext.add_argument("--compress", action="store_true",
+                     help="lossy, smaller storage: Kaldi compressed matrices for ark (as copy-feats "
+                          "--compress=true), float16 for npy and HDF5")
     ext.add_argument("--dask", metavar="local[:N]|ADDRESS",
                      help="run on dask.distributed: a LocalCluster of N processes or a scheduler address")
     ext.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     try:
         return _extract(args) if args.command == "extract" else _demo(args)
     except (ValueError, TypeError, OSError) as exc:
         print(f"fastfeat: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if args.command != "extract":
+            return 130
+        again = argv + ([] if args.resume else ["--resume"])
+        print(f"fastfeat: interrupted; what is written is kept, finish with: fastfeat {shlex.join(again)}",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -101,8 +101,8 @@ FIELDS: dict[str, FieldSpec] = {
     "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
     "log": _choice("'ln', 'log10', 'db' (10 log10, librosa power_to_db) or None", None, "ln", "log10", "db", optional=True),
     "log_floor": FieldSpec("float", "values are floored here before the log (librosa amin)", low=0.0, high=None, low_open=True),
-    "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features)", "max", "zero"),
-    "top_db": FieldSpec("float", "with log='db': clip to (maximum over the whole signal) - top_db, as librosa; needs the whole signal, so Stream refuses it", low=0.0, high=None, low_open=True, optional=True),
+    "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features); 'add': log(x + log_floor) (NeMo's log_zero_guard_type='add')", "max", "zero", "add"),
+    "top_db": FieldSpec("float", "clip every spectral value to (maximum over the whole signal) - top_db dB, in the units of `log`: top_db with 'db' (librosa), top_db/10 with 'log10' (Whisper's max - 8 is top_db=80), top_db ln(10)/10 with 'ln'; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", low=0.0, high=None, low_open=True, optional=True),
     "n_mfcc": FieldSpec("int", "cepstral coefficients kept (<= n_mels)", low=1, high=4096),
     "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf) or None (scipy's unnormalised 2*sum)", "ortho", None, optional=True),
     "lifter": FieldSpec("float", "cepstral lifter L: c_i *= 1 + (L/2) sin(pi i / L); 0 disables (Kaldi, psf use 22)", low=0.0, high=None),
@@ -110,6 +110,10 @@ FIELDS: dict[str, FieldSpec] = {
     "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
     "deltas": FieldSpec("int", "0: static only; 1: add delta; 2: add delta and delta-delta", low=0, high=2),
     "delta_width": FieldSpec("int", "delta regression half-width N (frames each side; HTK DELTAWINDOW)", low=1, high=MAX_DELTA_WIDTH),
+    "drop_last_frame": FieldSpec("bool", "with center: drop the last frame, n_samples // hop_length frames (openai-whisper and transformers' stft[..., :-1])"),
+    "log_offset": FieldSpec("float", "spectral values after the log and top_db become (x + log_offset) * log_scale, before the DCT (Whisper: 4)", low=None, high=None),
+    "log_scale": FieldSpec("float", "see log_offset; a multiplication (Whisper's / 4 is log_scale=0.25)", low=0.0, high=None, low_open=True),
+    "normalize": _choice("'per_feature': each spectral column minus its mean over the signal's frames, divided by its standard deviation (n - 1 denominator) + 1e-5 (NeMo normalize='per_feature'); kind 'logmel' or 'power' without deltas; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", None, "per_feature", optional=True),
     "blackman_coeff": FieldSpec("float", "a0 of the generalised Blackman window a0 - 0.5 cos x + (0.5 - a0) cos 2x (Kaldi --blackman-coeff); only window='blackman' uses it", low=0.0, high=1.0),
     "vtln_warp": FieldSpec("float", "VTLN warp factor: every mel point is moved by Kaldi's piecewise-linear VtlnWarpFreq (Hz scaled by 1/vtln_warp between the inflection points); 1 disables", low=0.0, high=10.0, low_open=True),
     "vtln_low": FieldSpec("float", "lower VTLN inflection point in Hz (Kaldi --vtln-low); with vtln_warp != 1 it must be above fmin", low=0.0, high=None),
@@ -220,6 +224,10 @@ class Config:
     energy_source: str = "raw"
     deltas: int = 0
     delta_width: int = 2
+    drop_last_frame: bool = False
+    log_offset: float = 0.0
+    log_scale: float = 1.0
+    normalize: str | None = None
     blackman_coeff: float = 0.42
     vtln_warp: float = 1.0
     vtln_low: float = 100.0
@@ -272,8 +280,13 @@ class Config:
                 raise ValueError(f"n_mfcc={self.n_mfcc} exceeds n_mels={self.n_mels}; n_mfcc must be in [1, {self.n_mels}]")
         if self.energy == "replace_c0" and self.kind != "mfcc":
             raise ValueError(f"energy='replace_c0' needs kind='mfcc' (got kind={self.kind!r}); use energy='append' or None")
-        if self.top_db is not None and self.log != "db":
-            raise ValueError(f"top_db={self.top_db} needs log='db' (got log={self.log!r}); set top_db=None")
+        if self.top_db is not None and self.log is None:
+            raise ValueError(f"top_db={self.top_db} needs a log ('db', 'log10' or 'ln'; got log=None); set top_db=None")
+        if self.normalize is not None and (self.kind == "mfcc" or self.deltas):
+            raise ValueError(f"normalize={self.normalize!r} needs kind='logmel' or 'power' and deltas=0 (got kind="
+                             f"{self.kind!r}, deltas={self.deltas}); compute MFCCs or deltas from the normalised features")
+        if self.drop_last_frame and not self.center:
+            raise ValueError("drop_last_frame=True needs center=True (it is Whisper's rule for centred frames)")
         if self.window_centered and not self.center and (self.pad_end or not self.snip_edges):
             raise ValueError("window_centered=True with center=False needs snip_edges=True and pad_end=False "
                              "(it is librosa's center=False framing)")
@@ -336,8 +349,8 @@ class Config:
 
     @property
     def causal(self) -> bool:
-        """False when a frame depends on the whole signal (librosa's top_db)."""
-        return self.top_db is None
+        """False when a frame depends on the whole signal (top_db, normalize)."""
+        return self.top_db is None and self.normalize is None
 
     # ---- construction helpers -------------------------------------------
 
@@ -364,7 +377,7 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio", "whisper", "nemo"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
@@ -373,7 +386,10 @@ class Config:
             torchaudio.transforms.MFCC (n_fft 400, hop 200, periodic Hann,
             centred with reflect padding, 128 HTK mel, dB with top_db=80, 40
             MFCC; ``kind="logmel", log=None, top_db=None`` gives its MelSpectrogram).
-            docs/presets.md has the details.
+            ``"whisper"`` is the log-mel input of
+            openai-whisper and transformers' WhisperFeatureExtractor (80 mel;
+            ``n_mels=128`` for large-v3); ``"nemo"`` is NeMo's
+            AudioToMelSpectrogramPreprocessor.  docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -496,6 +512,24 @@ PRESETS: dict[str, dict[str, Any]] = {
         n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
         log="ln", log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho", lifter=22.0,
         energy="replace_c0", energy_source="spectrum",
+    ),
+    # openai-whisper log_mel_spectrogram / transformers WhisperFeatureExtractor
+    # (n_mels=128 for large-v3): log10, max(x, x.max() - 8), (x + 4) / 4.
+    "whisper": dict(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect", drop_last_frame=True,
+        preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
+        log="log10", log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
+    ),
+    # NeMo AudioToMelSpectrogramPreprocessor defaults (eval mode: no dither);
+    # Parakeet/Canary: frame_length=400, n_mels=80 or 128
+    "nemo": dict(
+        kind="logmel", sample_rate=16000, frame_length=320, hop_length=160, n_fft=512,
+        window="hann", window_periodic=False, center=True, pad_mode="constant", drop_last_frame=True,
+        preemphasis=0.97, preemphasis_scope="signal", power=2.0, n_mels=64, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz",
+        log="ln", log_floor=2.0 ** -24, log_floor_mode="add", normalize="per_feature",
     ),
     # torchaudio.transforms.MFCC() defaults (its MelSpectrogram: kind="logmel", log=None, top_db=None)
     "torchaudio": dict(

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from . import _backend
+from . import _backend, _window
 from .config import Config
 
 __all__ = ["Extractor", "mfcc", "logmel", "power_spectrum", "delta"]
@@ -59,6 +59,7 @@ class Extractor:
         self._threads = threads
         self._backend = _backend.resolve(backend)
         self._engine = _backend.engine_for(config, self._backend)
+        self._post = config.normalize is not None  # whole-signal steps after the engine
 
     @property
     def config(self) -> Config:
@@ -127,7 +128,7 @@ class Extractor:
                 shape = (rows, self._engine.n_features)
                 buf = np.empty(shape, np.float32) if out is None else out
                 if rows > 0 and buf.shape == shape and self._engine.extract(y, buf, self._threads)[0] == 0:
-                    return buf
+                    return _window.normalize(buf, self._config) if self._post else buf
             except (TypeError, ValueError, AttributeError, BufferError):
                 pass
         return self._run(y, sr, out, "y")
@@ -144,7 +145,7 @@ class Extractor:
             _backend.check_out(out, (rows, self._engine.n_features))
         status, bad = self._engine.extract(x, out, self._threads)
         _backend.raise_status(status, bad, x, cfg, name)
-        return out
+        return _window.normalize(out, cfg) if self._post else out
 
     def map(self, signals: Iterable[np.ndarray], *, sr: int | None = None,
             threads: int | None = None) -> list[np.ndarray]:
@@ -210,7 +211,7 @@ class Extractor:
                 buf = np.empty((self._engine.n_frames(x.shape[0]), self._engine.n_features), np.float32)
                 status, bad = self._engine.extract(x, buf, 1)
                 _backend.raise_status(status, bad, x, self._config, f"signals[{i}]")
-                results[i] = buf
+                results[i] = _window.normalize(buf, self._config) if self._post else buf
 
         n_workers = min(threads, len(checked))
         if n_workers <= 1:
@@ -232,7 +233,8 @@ def _for_kind(config: Config, kind: str, fields: dict) -> Config:
         if kind != "mfcc" and config.energy == "replace_c0":
             changes["energy"] = None  # c0 does not exist outside the cepstrum
         if kind == "power":
-            changes.update(log=None, top_db=None, deltas=0, energy=None)
+            changes.update(log=None, top_db=None, deltas=0, energy=None, log_offset=0.0, log_scale=1.0,
+                           normalize=None)
     changes.update(fields)
     if changes:
         config = config.replace(**changes)  # validated as Config(...) is; unknown names: TypeError

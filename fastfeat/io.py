@@ -5,19 +5,28 @@ Plain PCM / IEEE-float WAV files are parsed here and their samples read with
 libsndfile); every other file goes through soundfile, imported on first use so
 that ``import fastfeat`` stays light.  ``resample`` and ``Resampler`` are the
 polyphase filter of ``scipy.signal.resample_poly``, whole-signal and streaming
-(bit-identical to each other for any chunking).
+(bit-identical to each other for any chunking), computed in C
+(``csrc/resample.c``) when the engine is built; ``_polyphase`` is its numpy
+model.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import stat
 import struct
 from typing import Any
 
 import numpy as np
 
-__all__ = ["load", "open_audio", "AudioReader", "downmix", "resample", "Resampler", "sample_files"]
+__all__ = ["load", "open_audio", "AudioReader", "downmix", "resample", "Resampler", "sample_files",
+           "MIN_SAMPLE_RATE", "MAX_SAMPLE_RATE", "RESAMPLE_MAX_TAPS"]
+
+#: Sample rates (Hz) a file may declare; ``open_audio`` refuses others (a header
+#: rate drives the cost of resampling, so an absurd one must not be believed).
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
 
 _RESAMPLE_BLOCK = 1 << 15  # outputs computed per vectorised step
 
@@ -70,6 +79,51 @@ def _polyphase(x: np.ndarray, x0: int, n_in: int, m0: int, m1: int,
     return out
 
 
+#: Longest resampling filter (taps) fastfeat designs: 2 * 10 * max(up, down) + 1
+#: for target/orig = up/down in lowest terms, so max(up, down) <= 209,715.
+RESAMPLE_MAX_TAPS = 1 << 22
+
+
+class _NumpyFilter:
+    """The numpy model of the C polyphase filter (``_engine.ResampleFilter``), same interface.
+
+    Used when the C engine is not built, and by the tests as the reference.
+    """
+
+    def __init__(self, orig_sr: int, target_sr: int) -> None:
+        self.up, self.down = _rational(orig_sr, target_sr)
+        self._h = _kaiser_lowpass(self.up, self.down)
+        self.taps = len(self._h)
+        self._half = (self.taps - 1) // 2
+        self._per = -(-self.taps // self.up) + 1  # inputs one output reads
+
+    def first_input(self, m: int) -> int:
+        return -((self._half - m * self.down) // self.up)
+
+    def outputs(self, n_in: int) -> int:
+        return -(-n_in * self.up // self.down)
+
+    def ready(self, received: int) -> int:
+        return ((received - self._per) * self.up + self._half) // self.down + 1
+
+    def run(self, x: np.ndarray, x0: int, n_in: int, m0: int, m1: int) -> np.ndarray:
+        return _polyphase(x, x0, n_in, m0, m1, self._h, self.up, self.down).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def _filter(orig_sr: int, target_sr: int) -> Any:
+    """The polyphase filter for these rates: the C one when the engine is built (the filters are immutable)."""
+    up, down = _rational(orig_sr, target_sr)
+    taps = 2 * 10 * max(up, down) + 1
+    if taps > RESAMPLE_MAX_TAPS:
+        raise ValueError(f"resampling {orig_sr} Hz to {target_sr} Hz needs a {taps:,}-tap filter (the ratio is "
+                         f"{up}/{down} in lowest terms), more than the {RESAMPLE_MAX_TAPS:,} fastfeat designs; "
+                         "convert the file to a common rate first (e.g. sox in.wav -r 16000 out.wav)")
+    from ._backend import _engine
+
+    return _NumpyFilter(orig_sr, target_sr) if _engine is None else _engine.ResampleFilter(orig_sr, target_sr)
+
+
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     """Resample a 1-D signal by the rational factor target_sr / orig_sr.
 
@@ -77,6 +131,11 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     ``scipy.signal.resample_poly`` with its default window): no aliasing from
     above the new Nyquist, output length ``ceil(len(y) * target_sr / orig_sr)``.
     ``Resampler`` gives the same numbers for a signal that arrives in blocks.
+    The filter runs in C (``csrc/resample.c``, GIL released) when the engine
+    is built, else in numpy; docs/corpus.md gives their tolerance.  Its length,
+    ``2 * 10 * max(up, down) + 1`` taps for ``target_sr / orig_sr = up / down``
+    in lowest terms, is capped at ``RESAMPLE_MAX_TAPS``; each output costs
+    ``ceil(taps / up) + 1`` multiply-adds.
 
     Parameters
     ----------
@@ -88,6 +147,12 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     -------
     np.ndarray [shape=(ceil(n * target_sr / orig_sr),)], float32
 
+    Raises
+    ------
+    ValueError
+        A rate that is not a positive integer, or a pair of rates whose
+        filter would be longer than ``RESAMPLE_MAX_TAPS``.
+
     Examples
     --------
     >>> import numpy as np
@@ -97,13 +162,13 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     (16000,)
     """
     up, down = _rational(orig_sr, target_sr)
-    x = np.asarray(y, dtype=np.float64)
+    x = np.ascontiguousarray(y, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {x.shape}")
     if up == down:
         return x.astype(np.float32)
-    n_out = -(-x.shape[0] * up // down)
-    return _polyphase(x, 0, x.shape[0], 0, n_out, _kaiser_lowpass(up, down), up, down).astype(np.float32)
+    f = _filter(int(orig_sr), int(target_sr))
+    return f.run(x, 0, x.shape[0], 0, f.outputs(x.shape[0]))
 
 
 class Resampler:
@@ -133,24 +198,20 @@ class Resampler:
     """
 
     def __init__(self, orig_sr: int, target_sr: int) -> None:
-        self._up, self._down = _rational(orig_sr, target_sr)
-        self._h = _kaiser_lowpass(self._up, self._down)
-        self._half = (len(self._h) - 1) // 2
-        self._taps = -(-len(self._h) // self._up) + 1
+        up, down = _rational(orig_sr, target_sr)
+        self._f = None if up == down else _filter(int(orig_sr), int(target_sr))
         self._buf = np.zeros(0)
         self._x0 = 0  # absolute index of self._buf[0]
         self._next = 0  # next output index
 
-    def _first_input(self, m: int) -> int:
-        return -((self._half - m * self._down) // self._up)
-
     def _emit(self, m1: int, n_in: int) -> np.ndarray:
-        out = _polyphase(self._buf, self._x0, n_in, self._next, m1, self._h, self._up, self._down)
+        f = self._f
+        out = f.run(self._buf, self._x0, n_in, self._next, max(m1, self._next))
         self._next = max(self._next, m1)
-        keep = max(0, min(self._first_input(self._next), self._x0 + len(self._buf)) - self._x0)
+        keep = max(0, min(f.first_input(self._next), self._x0 + len(self._buf)) - self._x0)
         self._buf = self._buf[keep:]
         self._x0 += keep
-        return out.astype(np.float32)
+        return out
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         """Append samples; return the outputs whose inputs have all arrived.
@@ -175,13 +236,12 @@ class Resampler:
         x = np.asarray(samples, dtype=np.float64)
         if x.ndim != 1:
             raise ValueError(f"samples must be 1-D, got shape {x.shape}")
-        if self._up == self._down:
+        if self._f is None:
             return x.astype(np.float32)
         self._buf = np.concatenate([self._buf, x])
         received = self._x0 + len(self._buf)
-        # the last output whose every tap input q0(m) .. q0(m) + taps - 1 has arrived
-        ready = ((received - self._taps) * self._up + self._half) // self._down + 1
-        return self._emit(max(ready, self._next), received)
+        # the last output whose every tap input has arrived
+        return self._emit(self._f.ready(received), received)
 
     def flush(self) -> np.ndarray:
         """End of the signal: the outputs that read up to its last sample.
@@ -196,8 +256,10 @@ class Resampler:
         >>> bool((y == resample(x, 22050, 16000)).all())
         True
         """
+        if self._f is None:
+            return np.zeros(0, np.float32)
         n_in = self._x0 + len(self._buf)
-        return self._emit(-(-n_in * self._up // self._down), n_in)
+        return self._emit(self._f.outputs(n_in), n_in)
 
 
 _SUBFORMAT_TAIL = bytes.fromhex("000000001000800000aa00389b71")  # KSDATAFORMAT_SUBTYPE_* GUID
@@ -283,7 +345,8 @@ class _WavReader(AudioReader):
         n = self._left if frames < 0 else min(frames, self._left)
         count = n * self.channels
         if self._tag == _IEEE_FLOAT:
-            data = self._raw("<f4" if self._bits == 32 else "<f8", count).astype(np.float32, copy=False)
+            with np.errstate(over="ignore"):  # float64 beyond FLT_MAX -> inf, refused later as non-finite
+                data = self._raw("<f4" if self._bits == 32 else "<f8", count).astype(np.float32, copy=False)
         elif self._bits == 8:  # unsigned, offset 128
             data = (self._raw(np.uint8, count).astype(np.float32) - 128) * np.float32(2.0 ** -7)
         elif self._bits == 24:
@@ -397,8 +460,10 @@ def open_audio(path: str | os.PathLike) -> AudioReader:
     FileNotFoundError
         No such file.
     ValueError
-        A directory, or a file that is not readable as audio (the message
-        names the path).
+        Not a regular file (a directory, FIFO, device or socket: never
+        opened), an empty file, a sample rate outside ``MIN_SAMPLE_RATE`` ..
+        ``MAX_SAMPLE_RATE``, or a file that is not readable as audio (the
+        message names the path).
 
     Examples
     --------
@@ -410,11 +475,29 @@ def open_audio(path: str | os.PathLike) -> AudioReader:
     """
     path = os.fspath(path)
     try:
-        return _open_wav(path) or _SoundFileReader(path)
+        info = os.stat(path)  # follows links: a link to a regular file is read
     except FileNotFoundError:
         raise FileNotFoundError(f"no such audio file: {path}") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path} is a directory, not an audio file") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path} is {_file_kind(info.st_mode)}, not an audio file (only regular files "
+                         "and links to them are read)")
+    if info.st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes)")
+    reader = _open_wav(path) or _SoundFileReader(path)
+    if not MIN_SAMPLE_RATE <= reader.sample_rate <= MAX_SAMPLE_RATE:
+        reader.close()
+        raise ValueError(f"{path}: the header says {reader.sample_rate} Hz, outside the sample rates fastfeat "
+                         f"reads ({MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE} Hz)")
+    return reader
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 def downmix(block: np.ndarray) -> np.ndarray:

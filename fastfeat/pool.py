@@ -100,6 +100,9 @@ class StreamPool:
             config = Config()
         if not isinstance(config, Config):
             raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if config.normalize is not None:
+            raise ValueError(f"normalize={config.normalize!r} uses the mean and deviation of the whole signal; "
+                             "StreamPool needs normalize=None (see fastfeat.stream.frame_local / window_step)")
         if not config.causal:
             raise ValueError(
                 f"top_db={config.top_db} clips every frame against the loudest frame of the whole "

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from . import _backend
+from . import _backend, _window
 from .config import Config
 
-__all__ = ["Stream"]
+__all__ = ["Stream", "frame_local", "window_step"]
 
 
 class Stream:
@@ -51,16 +53,25 @@ class Stream:
             config = Config()
         if not isinstance(config, Config):
             raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+        if config.normalize is not None:
+            raise ValueError(
+                f"normalize={config.normalize!r} uses the mean and deviation of the whole signal, so no "
+                "frame can be emitted before the stream ends; stream Stream(fastfeat.stream.frame_local(config)) "
+                "and apply fastfeat.stream.window_step(rows, config) to each window, or set normalize=None"
+            )
         if not config.causal:
             raise ValueError(
                 f"top_db={config.top_db} clips every frame against the loudest frame of the whole "
                 "signal, so no frame can be emitted before the stream ends; Stream needs "
-                "top_db=None (the frame-local variant): config.replace(top_db=None)"
+                "top_db=None (the frame-local variant): config.replace(top_db=None), or stream "
+                "Stream(fastfeat.stream.frame_local(config)) and apply "
+                "fastfeat.stream.window_step(rows, config) to each window (Whisper: 30 s)"
             )
         self._config = config
         self._backend = _backend.resolve(backend)
         self._state = _backend.engine_for(config, self._backend).stream()
         self._n_features = self._state.n_features
+        self._push_rows = self._state.push_rows
 
     @property
     def config(self) -> Config:
@@ -160,18 +171,12 @@ class Stream:
         >>> s.push(np.zeros(160, np.float32), out=out).shape
         (1, 13)
         """
-        # Fast path for a C-contiguous 1-D float32 array and a fitting `out`
-        # (the binding's typed memoryviews accept nothing else); anything
-        # unusual, and every error, goes through _push_checked, which names
-        # the parameter.  A failed fast path changed nothing.
-        try:
-            rows = self._state.rows_for(len(samples))
-            buf = np.empty((rows, self._n_features), np.float32) if out is None else out
-            status, k, _ = self._state.push(samples, buf)
-            if status == 0:
-                return buf if out is None else buf[:k]
-        except (TypeError, ValueError, AttributeError, BufferError):
-            pass
+        # Fast path for a C-contiguous 1-D float32 array and a fitting `out`;
+        # anything unusual, and every error, goes through _push_checked, which
+        # names the parameter.  A failed fast path changed nothing.
+        rows = self._push_rows(samples, out)
+        if rows is not None:
+            return rows
         return self._push_checked(samples, out)
 
     def _push_checked(self, samples, out):
@@ -228,3 +233,85 @@ class Stream:
         True
         """
         self._state.reset()
+
+
+def frame_local(config: Config) -> Config:
+    """The part of ``config`` a Stream can compute: everything before ``top_db``
+    and ``normalize``.
+
+    ``top_db`` (librosa's clip, Whisper's ``max(x, x.max() - 8)``) and
+    ``normalize`` (NeMo's per-feature mean and deviation) look at a whole
+    window; ``log_offset``/``log_scale`` come after the clip (Whisper's
+    ``(x + 4) / 4``), so with ``top_db`` they are left out too.  A causal
+    config is returned as it is.  :func:`window_step` applies the rest to the
+    rows of one window.
+
+    Examples
+    --------
+    >>> import fastfeat as ff
+    >>> from fastfeat.stream import frame_local
+    >>> cfg = frame_local(ff.Config.preset("whisper"))
+    >>> (cfg.top_db, cfg.log_offset, cfg.log_scale)
+    (None, 0.0, 1.0)
+    """
+    if config.causal:
+        return config
+    if config.top_db is None:  # normalize only
+        return config.replace(normalize=None)
+    return config.replace(top_db=None, log_offset=0.0, log_scale=1.0, normalize=None)
+
+
+def window_step(rows: np.ndarray, config: Config) -> np.ndarray:
+    """Apply the whole-window steps of ``config`` to the rows of one window.
+
+    ``rows`` are what ``Stream(frame_local(config))`` emitted for one window
+    (for Whisper: one 30 s chunk, the stream ``reset()`` between chunks); the
+    result equals ``Extractor(config)`` on that window's samples, bit for bit:
+    with ``top_db``, every spectral value is clipped to (window maximum -
+    ``top_db`` in the units of ``config.log``) and then becomes
+    ``(x + log_offset) * log_scale``, in float32 as the engine does it; then
+    ``normalize`` is applied (the same code as batch).  An appended energy
+    column is left as it is (as in batch).
+
+    Parameters
+    ----------
+    rows : np.ndarray [shape=(n_frames, config.n_features)], float32
+    config : Config
+        The full config (with ``top_db`` and/or ``normalize``); ``kind`` must be ``"logmel"`` or
+        ``"power"`` and ``deltas`` 0 (the DCT and deltas come after the clip:
+        compute MFCCs or deltas from the result).
+
+    Returns
+    -------
+    np.ndarray [shape=rows.shape], float32, a new array
+
+    Examples
+    --------
+    >>> import numpy as np, fastfeat as ff
+    >>> from fastfeat.stream import frame_local, window_step
+    >>> cfg = ff.Config.preset("whisper")
+    >>> y = np.random.default_rng(0).standard_normal(48000).astype(np.float32)
+    >>> s = ff.Stream(frame_local(cfg))
+    >>> rows = np.concatenate([s.push(y[i:i + 1600]) for i in range(0, len(y), 1600)] + [s.flush()])
+    >>> bool((window_step(rows, cfg) == ff.Extractor(cfg)(y)).all())
+    True
+    """
+    if not isinstance(config, Config):
+        raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+    if config.kind == "mfcc" or config.deltas:
+        raise ValueError(f"window_step needs kind='logmel' or 'power' and deltas=0 (got kind={config.kind!r}, "
+                         f"deltas={config.deltas}): the DCT and the deltas come after the clip")
+    if not isinstance(rows, np.ndarray) or rows.dtype != np.float32 or rows.ndim != 2:
+        raise TypeError("rows must be a 2-D float32 numpy.ndarray (the rows of Stream(frame_local(config)))")
+    if rows.shape[1] != config.n_features:
+        raise ValueError(f"rows has {rows.shape[1]} columns; config gives {config.n_features}")
+    out = rows.copy()
+    spec = _window.spectral(out, config)
+    if config.top_db is not None and spec.size:
+        td = float(np.float32(config.top_db))  # in the log's units, as pipeline.c's top_db_units
+        step = np.float32({"db": td, "log10": td / 10.0, "ln": td * math.log(10.0) / 10.0}[config.log])
+        np.maximum(spec, spec.max() - step, out=spec)
+        if config.log_offset != 0.0 or config.log_scale != 1.0:  # left out by frame_local
+            spec += np.float32(config.log_offset)
+            spec *= np.float32(config.log_scale)
+    return _window.normalize(out, config)

@@ -102,6 +102,10 @@ DEFAULT: dict = dict(
     energy_source="raw",
     deltas=0,
     delta_width=2,
+    drop_last_frame=False,
+    log_offset=0.0,
+    log_scale=1.0,
+    normalize=None,
     blackman_coeff=0.42,
     vtln_warp=1.0,
     vtln_low=100.0,
@@ -153,6 +157,23 @@ PRESETS: dict = {
         log_floor=FLOAT64_EPS, log_floor_mode="zero", n_mfcc=13, dct_norm="ortho",
         lifter=22.0, energy="replace_c0", energy_source="spectrum",
     ),
+    # openai-whisper log_mel_spectrogram / transformers WhisperFeatureExtractor
+    "whisper": _preset(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hann", window_periodic=True, center=True, pad_mode="reflect",
+        drop_last_frame=True, preemphasis=0.0, power=2.0, n_mels=80, fmin=0.0, fmax=None,
+        mel_scale="slaney", mel_norm="slaney", mel_triangles="hz", log="log10",
+        log_floor=1e-10, top_db=80.0, log_offset=4.0, log_scale=0.25,
+    ),
+    # NeMo AudioToMelSpectrogramPreprocessor defaults, eval mode
+    "nemo": _preset(
+        kind="logmel", sample_rate=16000, frame_length=320, hop_length=160, n_fft=512,
+        window="hann", window_periodic=False, center=True, pad_mode="constant",
+        drop_last_frame=True, preemphasis=0.97, preemphasis_scope="signal", power=2.0,
+        n_mels=64, fmin=0.0, fmax=None, mel_scale="slaney", mel_norm="slaney",
+        mel_triangles="hz", log="ln", log_floor=2.0 ** -24, log_floor_mode="add",
+        normalize="per_feature",
+    ),
     # torchaudio.transforms.MFCC defaults (2.11); MelSpectrogram is kind="logmel", log=None, top_db=None
     "torchaudio": _preset(
         sample_rate=16000, frame_length=400, hop_length=200, n_fft=400,
@@ -201,8 +222,9 @@ def num_frames(n: int, cfg: dict) -> int:
     """Number of frames for a signal of n samples."""
     L, H, n_fft = cfg["frame_length"], cfg["hop_length"], cfg["n_fft"]
     if cfg["center"]:
-        # librosa: frames of n_fft over the signal padded by n_fft//2 each side
-        return 1 + (n + 2 * (n_fft // 2) - n_fft) // H
+        # librosa: frames of n_fft over the signal padded by n_fft//2 each side;
+        # Whisper drops the last one (stft[..., :-1])
+        return 1 + (n + 2 * (n_fft // 2) - n_fft) // H - (1 if cfg["drop_last_frame"] else 0)
     if cfg["window_centered"]:
         return 0 if n < n_fft else 1 + (n - n_fft) // H
     if not cfg["snip_edges"]:
@@ -454,26 +476,37 @@ def floor_for_log(x: np.ndarray, cfg: dict) -> np.ndarray:
         return np.maximum(x, cfg["log_floor"])
     if mode == "zero":
         return np.where(x == 0, cfg["log_floor"], x)
+    if mode == "add":
+        return x + cfg["log_floor"]
     raise ValueError(f"unknown log_floor_mode {mode!r}")
 
 
+TOP_DB_UNITS = {"db": 1.0, "log10": 0.1, "ln": math.log(10.0) / 10.0}  # per dB, in the log's units
+
+
 def apply_log(x: np.ndarray, cfg: dict, top_db: bool = True) -> np.ndarray:
-    """log of ``floor_for_log(x)``; 'db' = 10 log10(...), then the top_db clip
-    against the maximum of the whole array (librosa power_to_db, ref=1)."""
+    """log of ``floor_for_log(x)``; 'db' = 10 log10(...); then (``top_db``:
+    spectral values, not the energy) the top_db clip against the maximum of
+    the whole array, in the log's units (librosa power_to_db with ref=1;
+    Whisper's max - 8 with log10), and (x + log_offset) * log_scale."""
     kind = cfg["log"]
     if kind is None:
-        return np.array(x, dtype=np.float64)
-    xf = floor_for_log(x, cfg)
-    if kind == "ln":
-        return np.log(xf)
-    if kind == "log10":
-        return np.log10(xf)
-    if kind == "db":
-        out = 10.0 * np.log10(xf)
-        if top_db and cfg["top_db"] is not None and out.size:
-            out = np.maximum(out, out.max() - cfg["top_db"])
+        out = np.array(x, dtype=np.float64)
+    else:
+        xf = floor_for_log(x, cfg)
+        if kind == "ln":
+            out = np.log(xf)
+        elif kind == "log10":
+            out = np.log10(xf)
+        elif kind == "db":
+            out = 10.0 * np.log10(xf)
+        else:
+            raise ValueError(f"unknown log {kind!r}")
+    if not top_db:
         return out
-    raise ValueError(f"unknown log {kind!r}")
+    if cfg["top_db"] is not None and out.size:
+        out = np.maximum(out, out.max() - cfg["top_db"] * TOP_DB_UNITS[kind])
+    return (out + cfg["log_offset"]) * cfg["log_scale"]
 
 
 # --------------------------------------------------------------------------
@@ -617,6 +650,11 @@ def model_stages(y, cfg: dict) -> dict:
             feat = lifter(feat, cfg["lifter"])
             st["liftered"] = feat
     feat = np.array(feat, dtype=np.float64)
+    if cfg["normalize"] == "per_feature":  # NeMo normalize_batch: std with n - 1, + 1e-5
+        n = feat.shape[0]
+        std = feat.std(axis=0, ddof=1) if n > 1 else np.zeros(feat.shape[1])
+        feat = (feat - feat.mean(axis=0)) / (std + 1e-5)
+        st["normalized"] = feat
     if cfg["energy"] == "replace_c0":
         feat[:, 0] = st["log_energy"]
     elif cfg["energy"] == "append":

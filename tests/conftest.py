@@ -174,6 +174,20 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"  {k:40s} {r:9.3g}  ({d:.3g})")
 
 
+# ---------------------------------------------------------------- model references
+
+def model_reference(name: str):
+    """Import a speech-model reference (torch, whisper, transformers, nemo: the
+    "models" extra).  Skipped where it is not installed, unless
+    FASTFEAT_REQUIRE_MODELS=1 (set by .ci/run, which installs them): then a
+    missing reference is an error, never a skip."""
+    import importlib
+
+    if os.environ.get("FASTFEAT_REQUIRE_MODELS") == "1":
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
+
+
 # ---------------------------------------------------------------- fixtures
 
 @pytest.fixture

@@ -20,6 +20,7 @@ CONFIGS = {
     "kaldi": ff.Config.preset("kaldi", dither=0.0),
     "psf": ff.Config.preset("python_speech_features"),
     "librosa": ff.Config.preset("librosa", sample_rate=16000),  # top_db: two passes
+    "whisper": ff.Config.preset("whisper"),  # n_fft 400, top_db in log10 units
     "odd": ff.Config(n_fft=401, frame_length=401, hop_length=97, kind="logmel", center=True),
 }
 

@@ -207,7 +207,7 @@ def test_extract_every_format_equals_extractor(corpus, tmp_path, fmt):
 @needs_c
 def test_plain_mono_wavs_skip_open_audio(corpus, tmp_path, monkeypatch):
     """With the C engine, plain mono WAVs at the config's rate never reach the Python reader."""
-    import fastfeat.corpus as corpus_mod
+    import fastfeat.corpus.tasks as corpus_mod
 
     root, refs = corpus
     opened = []
@@ -252,13 +252,14 @@ def test_outputs_are_readable_by_their_own_tools(corpus, tmp_path, monkeypatch):
 _KILLED_RUN = textwrap.dedent("""
     import sys, time
     import fastfeat.corpus as corpus
-    _done = corpus._done
+    import fastfeat.corpus.tasks as tasks
+    _done = tasks._done
     def slow_done(*args):  # ~3 ms per file, every path, so the run is killed mid-way
         time.sleep(0.003)
         return _done(*args)
-    corpus._done = slow_done
-    corpus.FILES_PER_PART = 16
-    corpus.BATCH_FILES = 4
+    tasks._done = slow_done
+    tasks.FILES_PER_PART = 16
+    tasks.BATCH_FILES = 4
     corpus.extract([sys.argv[1]], sys.argv[2], jobs=2, block_frames=%d)
 """ % BLOCK)
 

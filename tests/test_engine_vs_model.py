@@ -110,6 +110,10 @@ def _log_interval(x, t, mc):
     if mc["log_floor_mode"] == "max":
         v_lo, v = np.maximum(lo, floor), np.maximum(x, floor)
         v_hi = np.maximum(hi, floor)
+    elif mc["log_floor_mode"] == "add":  # the float32 sum x + floor adds one rounding
+        v = x + floor
+        v_lo = np.maximum(lo, 0.0) * (1 - EPS32) + floor * (1 - EPS32)
+        v_hi = (hi + floor) * (1 + EPS32)
     else:
         v = np.where(x == 0, floor, x)
         # an engine value <= 0 becomes the floor; a positive one is kept, and
@@ -180,10 +184,13 @@ def bounds(y, cfg) -> tuple[np.ndarray, np.ndarray, dict]:
         val, t_val = lin, t_lin
     else:
         val, t_val = _log_interval(lin, t_lin, mc)
-        if mc["log"] == "db" and mc["top_db"] is not None:
+        if mc["top_db"] is not None:
             i = np.unravel_index(np.argmax(val), val.shape)
             t_val = np.maximum(t_val, t_val[i])
-            val = np.maximum(val, val.max() - mc["top_db"])
+            val = np.maximum(val, val.max() - mc["top_db"] * M.TOP_DB_UNITS[mc["log"]])
+    if mc["log_offset"] != 0.0 or mc["log_scale"] != 1.0:  # two float32 roundings
+        val = (val + mc["log_offset"]) * mc["log_scale"]
+        t_val = t_val * mc["log_scale"] + 2 * EPS32 * (np.abs(val) + abs(mc["log_offset"] * mc["log_scale"]))
     assert np.allclose(val, st["log"], rtol=1e-12, atol=1e-12)  # same as the model's own log
     # 4. DCT + lifter
     if mc["kind"] == "mfcc":
@@ -418,7 +425,7 @@ def test_mel(scale, mel_norm, triangles):
 
 
 @pytest.mark.parametrize("log", ["ln", "log10", "db"])
-@pytest.mark.parametrize("floor_mode", ["max", "zero"])
+@pytest.mark.parametrize("floor_mode", ["max", "zero", "add"])
 @pytest.mark.parametrize("floor", [1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-3])
 @pytest.mark.parametrize("kind", ["logmel", "power"])
 def test_log(log, floor_mode, floor, kind):
@@ -467,9 +474,11 @@ def test_deltas(deltas, width):
 
 
 @pytest.mark.parametrize("name", SYNTHETIC_NAMES)
-@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features"])
+@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper", "nemo"])
 def test_presets_vs_model(preset, name):
-    over = dict(dither=0.0) if preset != "librosa" else dict(sample_rate=16000)
+    # nemo: the engine part (normalize runs in Python: test_nemo.py checks it against NeMo)
+    over = dict(sample_rate=16000) if preset == "librosa" else dict(normalize=None) if preset == "nemo" \
+        else dict(dither=0.0)
     for kind in ("mfcc", "logmel"):
         extra = dict(energy=None) if kind == "logmel" and preset in ("kaldi", "python_speech_features") else {}
         cfg = ff.Config.preset(preset, kind=kind, **over, **extra)
@@ -512,7 +521,8 @@ def configs(draw):
     fmax = draw(hst.sampled_from([None, nyq, nyq - 400.0, 0.6 * nyq]))
     log = draw(hst.sampled_from([None, "ln", "log10", "db"] if kind != "mfcc" else ["ln", "log10", "db"]))
     energy = draw(hst.sampled_from([None, "append"] + (["replace_c0"] if kind == "mfcc" else [])))
-    top_db = draw(hst.sampled_from([None, 80.0, 40.0])) if log == "db" else None
+    top_db = draw(hst.sampled_from([None, 80.0, 40.0])) if log is not None else None
+    affine = draw(hst.sampled_from([(0.0, 1.0), (4.0, 0.25), (-1.5, 3.0)]))
     return ff.Config(
         kind=kind, sample_rate=sr, frame_length=frame_length, hop_length=hop, n_fft=n_fft,
         window=draw(hst.sampled_from(["hamming", "hann", "povey", "blackman", "rectangular"])),
@@ -529,13 +539,14 @@ def configs(draw):
         mel_norm=draw(hst.sampled_from([None, "slaney"])),
         mel_triangles=draw(hst.sampled_from(["mel", "hz", "bin"])),
         log=log, log_floor=draw(hst.sampled_from([1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-4])),
-        log_floor_mode=draw(hst.sampled_from(["max", "zero"])), top_db=top_db,
+        log_floor_mode=draw(hst.sampled_from(["max", "zero", "add"])), top_db=top_db,
         n_mfcc=draw(hst.integers(min_value=1, max_value=n_mels)),
         dct_norm=draw(hst.sampled_from(["ortho", None])),
         lifter=draw(hst.sampled_from([0.0, 22.0, 7.0])),
         energy=energy, energy_source=draw(hst.sampled_from(["raw", "windowed", "spectrum"])),
         deltas=draw(hst.integers(min_value=0, max_value=2)),
         delta_width=draw(hst.integers(min_value=1, max_value=3)),
+        drop_last_frame=center and draw(hst.booleans()), log_offset=affine[0], log_scale=affine[1],
     )
 
 

@@ -68,6 +68,18 @@ def test_kws_mic_without_sounddevice_is_not_an_error():
     assert "pip install sounddevice" in out
 
 
+def test_whisper_dataset_quick():
+    """Whisper features for a generated data set: the corpus command and datasets.map agree
+    with the references (when installed; CI installs them: FASTFEAT_REQUIRE_MODELS=1)."""
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "whisper_dataset.py"), "--quick"],
+                          capture_output=True, text=True, timeout=600, env=_env(), cwd=str(EXAMPLES))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"whisper_dataset.py exited {proc.returncode}:\n{out}"
+    assert "fastfeat extract --preset whisper: 16 files" in proc.stdout, out
+    diffs = [float(d) for d in re.findall(r"max \|diff\| ([0-9.e+-]+)", proc.stdout)]
+    assert all(d < 2e-3 for d in diffs), out
+    if os.environ.get("FASTFEAT_REQUIRE_MODELS") == "1":
+        assert len(diffs) == 2 and "datasets.map(batched=True)" in proc.stdout, out
 SERVER_SUMMARY = re.compile(r"clients: (\d+) \((\d+) disconnected\), (\d+) checked, (\d+) equal; ticks: (\d+)")
 
 

@@ -80,3 +80,45 @@ def test_demo_command_bad_file(tmp_path):
     out = subprocess.run([sys.executable, "-m", "fastfeat", "demo", "--files", str(bad)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "bad.wav" in out.stderr
+
+
+# ---------------------------------------------------------------- the C resampler (csrc/resample.c)
+
+needs_c = pytest.mark.skipif(ff.backend() != "c", reason="the C resampler is part of the C engine")
+
+
+@needs_c
+@pytest.mark.parametrize("rates", [(22050, 16000), (44100, 16000), (8000, 16000), (16000, 8000), (48000, 16000),
+                                   (11025, 16000), (16001, 16000), (96000, 22050), (768000, 16000), (1000, 16000)])
+def test_c_resampler_equals_the_numpy_model(rates):
+    """The C filter equals the numpy model within 1e-6 of the signal's peak (docs/corpus.md);
+    both sum the same products in the same order, so only libm's exp/sin can differ."""
+    from fastfeat.io import _filter, _NumpyFilter
+
+    x = np.random.default_rng(5).standard_normal(rates[0] // 3 + 11)
+    c, model = _filter(*rates), _NumpyFilter(*rates)
+    assert type(c).__name__ == "ResampleFilter" and (c.up, c.down, c.taps) == (model.up, model.down, model.taps)
+    n_out = model.outputs(len(x))
+    assert c.outputs(len(x)) == n_out and c.ready(len(x)) == model.ready(len(x))
+    assert c.first_input(n_out - 1) == model.first_input(n_out - 1)
+    np.testing.assert_allclose(c.run(x, 0, len(x), 0, n_out), model.run(x, 0, len(x), 0, n_out),
+                               rtol=0, atol=1e-6 * np.abs(x).max())
+
+
+@needs_c
+def test_c_resampler_refuses_a_window_that_misses_inputs():
+    from fastfeat._engine import EngineError
+    from fastfeat.io import _filter
+
+    f = _filter(22050, 16000)
+    x = np.zeros(1000)
+    with pytest.raises(EngineError, match="ff_resample_run"):
+        f.run(x[10:], 10, 1000, 0, 100)  # output 0 reads input 0
+
+
+@pytest.mark.parametrize("rates", [(767999, 16000), (16000, 209717)])
+def test_resampling_filter_length_is_capped(rates):
+    with pytest.raises(ValueError, match=rf"resampling {rates[0]} Hz to {rates[1]} Hz needs a [0-9,]+-tap filter"):
+        resample(np.zeros(100), *rates)
+    with pytest.raises(ValueError, match="tap filter"):
+        ff.io.Resampler(*rates)

@@ -195,6 +195,8 @@ PRESETS = {
     "librosa": ff.Config.preset("librosa", sample_rate=16000),
     "kaldi": ff.Config.preset("kaldi"),
     "python_speech_features": ff.Config.preset("python_speech_features"),
+    "whisper": ff.Config.preset("whisper", kind="mfcc"),  # top_db in log10 units, log_offset/scale
+    "nemo": ff.Config.preset("nemo", kind="mfcc", normalize=None),  # log_floor_mode 'add'
 }
 
 
@@ -215,6 +217,7 @@ FRAMINGS = {
     "center-constant": dict(center=True, pad_mode="constant"),
     "center-reflect": dict(center=True, pad_mode="reflect"),
     "center-edge": dict(center=True, pad_mode="edge"),
+    "center-drop-last": dict(center=True, pad_mode="reflect", drop_last_frame=True),
 }
 
 
@@ -425,6 +428,7 @@ STREAM_CONFIGS = {
     "psf": ff.Config.preset("python_speech_features", deltas=2, delta_width=3),
     "power": ff.Config(kind="power", window="hann", frame_length=320, n_fft=320, preemphasis=0,
                        log="ln"),
+    "whisper": ff.Config.preset("whisper", top_db=None),  # drop_last_frame, log_offset/scale
 }
 
 
@@ -566,7 +570,7 @@ BAD_VALUES = [
     ("dither", -1.0), ("power", 0.0), ("power", 9.0), ("n_mels", 300), ("fmax", 9000.0),
     ("fmin", 8000.0), ("log_floor", 0.0), ("n_mfcc", 41), ("lifter", -1.0), ("deltas", 3),
     ("delta_width", 0), ("delta_width", 65), ("mel_triangles", 3), ("energy", 3),
-    ("energy_source", 3), ("log", 4), ("log_floor_mode", 2), ("dct_norm", 2), ("mel_scale", 2),
+    ("energy_source", 3), ("log", 4), ("log_floor_mode", 3), ("dct_norm", 2), ("mel_scale", 2),
 ]
 
 
@@ -579,7 +583,8 @@ def test_check_config_names_the_same_field():
         assert nb.check_config(values) is not None
         with pytest.raises(nb.EngineError):
             nb.Engine(values)
-    for combo in (dict(pad_end=1, center=1), dict(kind=0, log=0), dict(top_db=10.0, log=1),
+    for combo in (dict(pad_end=1, center=1), dict(kind=0, log=0), dict(top_db=10.0, log=0, kind=1),
+                  dict(drop_last_frame=1, center=0), dict(log_scale=0.0), dict(log_offset=math.inf),
                   dict(energy=1, kind=1), dict(preemphasis=1.00000001), dict(fmax=8000.0000001)):
         values = dict(base, **combo)
         assert nb.check_config(values) == _engine.check_config(values), combo

@@ -1,55 +1,112 @@
 /*
  * bench_engine.c -- per-stage cost of the batch pipeline on a 600 s signal.
  * Each row adds stages to the previous one (kind=power without log: framing +
- * window + FFT + power; logmel: + mel + log; mfcc: + DCT; mfcc+deltas).
- *   make -C csrc bench
+ * window + FFT + power; logmel: + mel + log; mfcc: + DCT; mfcc+deltas), then
+ * the non-power-of-two FFT sizes and the cost of one streamed 10 ms push.
+ * Every figure is the minimum (and median) of REPS runs: the machine is shared.
+ * One-thread rows are timed in thread CPU time (what the scheduler gives to
+ * other processes is left out); the 2-thread row and the pushes in wall time.
+ *   make -C csrc bench          portable build flags of setup.py
+ *   make -C csrc bench-fftw     the same plus FFTW's r2c FFT alone on the same
+ *                               frames (needs libfftw3-dev; benchmark only)
  */
+#define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fastfeat.h"
+#ifdef FF_BENCH_FFTW
+#include <fftw3.h>
+#endif
 
-static double now(void)
+#define REPS 7
+
+static double clock_s(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-static void run(const char *label, ff_config c, const float *x, int64_t n, int threads)
-{
-    ff_extractor *e = NULL;
-    ff_workspace *ws = NULL;
-    int64_t rows = ff_num_frames(&c, n);
-    float *out = malloc(sizeof(float) * (size_t)(rows * ff_num_features(&c)));
-    double best = 1e30;
-    int r;
-    if (ff_extractor_new(&c, &e) != FF_OK || ff_workspace_new(e, &ws) != FF_OK) {
-        printf("%s: setup failed\n", label);
-        exit(1);
-    }
-    for (r = 0; r < 5; r++) {
-        double t0 = now(), dt;
-        ff_extract(e, ws, x, n, out, rows, threads, NULL);
-        dt = now() - t0;
-        if (dt < best) best = dt;
-    }
-    printf("%-28s %8.1f ns/frame  %8.0fx real time\n", label, 1e9 * best / rows,
-           (double)n / c.sample_rate / best);
-    ff_workspace_free(ws);
-    ff_extractor_free(e);
-    free(out);
-}
+static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 
-/* Median and 99th percentile of one 160-sample push (one frame out). */
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
+/* Prints min and median ns per frame of REPS timings dt[] over `rows` frames;
+ * returns the minimum. */
+static double report(const char *label, double *dt, int64_t rows, double seconds)
+{
+    qsort(dt, REPS, sizeof(double), cmp);
+    printf("%-30s %8.1f ns/frame (median %7.1f) %9.0fx real time\n", label, 1e9 * dt[0] / rows,
+           1e9 * dt[REPS / 2] / rows, seconds / dt[0]);
+    return 1e9 * dt[0] / rows;
+}
+
+static double run(const char *label, ff_config c, const float *x, int64_t n, int threads)
+{
+    ff_extractor *e = NULL;
+    ff_workspace *ws = NULL;
+    int64_t rows = ff_num_frames(&c, n);
+    float *out = malloc(sizeof(float) * (size_t)(rows * ff_num_features(&c)));
+    double dt[REPS], best;
+    int r;
+    if (!out || ff_extractor_new(&c, &e) != FF_OK || ff_workspace_new(e, &ws) != FF_OK) {
+        printf("%s: setup failed\n", label);
+        exit(1);
+    }
+    ff_extract(e, ws, x, n, out, rows, threads, NULL); /* warm up */
+    for (r = 0; r < REPS; r++) {
+        const clockid_t id = threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+        double t0 = clock_s(id);
+        ff_extract(e, ws, x, n, out, rows, threads, NULL);
+        dt[r] = clock_s(id) - t0;
+    }
+    best = report(label, dt, rows, (double)n / c.sample_rate);
+    ff_workspace_free(ws);
+    ff_extractor_free(e);
+    free(out);
+    return best;
+}
+
+#ifdef FF_BENCH_FFTW
+/* FFTW's 512-point r2c alone on the frames of c (each frame copied into an
+ * in-cache zero-padded buffer, as any FFT-based front end must). */
+static double run_fftw(const char *label, ff_config c, const float *x, int64_t n)
+{
+    const int32_t nfft = c.n_fft, len = c.frame_length;
+    const int64_t rows = ff_num_frames(&c, n);
+    float *in = fftwf_malloc(sizeof(float) * (size_t)nfft);
+    fftwf_complex *out = fftwf_malloc(sizeof(fftwf_complex) * (size_t)(nfft / 2 + 1));
+    fftwf_plan p = fftwf_plan_dft_r2c_1d(nfft, in, out, FFTW_MEASURE);
+    double dt[REPS], sink = 0.0;
+    int64_t f;
+    int r;
+    memset(in, 0, sizeof(float) * (size_t)nfft);
+    for (r = 0; r < REPS; r++) {
+        double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        for (f = 0; f < rows; f++) {
+            memcpy(in, x + f * c.hop_length, sizeof(float) * (size_t)len);
+            fftwf_execute(p);
+            sink += out[nfft / 4][0];
+        }
+        dt[r] = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+    }
+    if (sink == 12345.0) printf("!");
+    fftwf_destroy_plan(p);
+    fftwf_free(in);
+    fftwf_free(out);
+    return report(label, dt, rows, (double)n / c.sample_rate);
+}
+#endif
+
+/* Median and 99th percentile of one 160-sample push (one frame out). */
 static void stream_push(const char *label, ff_config c, const float *x, int64_t n)
 {
     ff_extractor *e = NULL;
@@ -58,14 +115,14 @@ static void stream_push(const char *label, ff_config c, const float *x, int64_t 
     const int64_t chunk = 160, pushes = n / chunk;
     double *t = malloc(sizeof(double) * (size_t)pushes);
     int64_t i, k;
-    if (ff_extractor_new(&c, &e) != FF_OK || ff_stream_new(e, &s) != FF_OK) exit(1);
+    if (!t || ff_extractor_new(&c, &e) != FF_OK || ff_stream_new(e, &s) != FF_OK) exit(1);
     for (i = 0; i < pushes; i++) {
         double t0 = now();
         ff_stream_push(s, x + i * chunk, chunk, out, 4, &k, NULL);
         t[i] = now() - t0;
     }
     qsort(t, (size_t)pushes, sizeof(double), cmp);
-    printf("%-28s push of 160: median %6.2f us, p99 %6.2f us\n", label, 1e6 * t[pushes / 2],
+    printf("%-30s push of 160: median %6.2f us, p99 %6.2f us\n", label, 1e6 * t[pushes / 2],
            1e6 * t[pushes * 99 / 100]);
     ff_stream_free(s);
     ff_extractor_free(e);
@@ -78,10 +135,14 @@ int main(void)
     float *x = malloc(sizeof(float) * (size_t)n);
     ff_config c;
     int64_t i;
+    double mfcc, p512;
+    static const int32_t odd_sizes[] = {400, 320, 480};
+    size_t j;
+    if (!x) return 1;
     for (i = 0; i < n; i++) x[i] = (float)(0.1 * sin(0.01 * i) + 1e-3 * ((i * 7919) % 1000));
     ff_config_default(&c);
     c.kind = FF_KIND_POWER; c.log = FF_LOG_NONE; c.preemphasis = 0;
-    run("power (frame+window+fft)", c, x, n, 1);
+    p512 = run("power (frame+window+fft)", c, x, n, 1);
     c.preemphasis = 0.97f;
     run("+ preemphasis", c, x, n, 1);
     c.kind = FF_KIND_LOGMEL; c.log = FF_LOG_NONE;
@@ -89,11 +150,29 @@ int main(void)
     c.log = FF_LOG_LN;
     run("+ log", c, x, n, 1);
     c.kind = FF_KIND_MFCC;
-    run("+ dct = mfcc", c, x, n, 1);
+    mfcc = run("+ dct = mfcc", c, x, n, 1);
     c.deltas = 2;
     run("+ deltas (39 dims)", c, x, n, 1);
     c.deltas = 0;
     run("mfcc, 2 threads", c, x, n, 2);
+    for (j = 0; j < sizeof odd_sizes / sizeof odd_sizes[0]; j++) {
+        ff_config o = c;
+        char label[64];
+        double t;
+        o.kind = FF_KIND_POWER; o.log = FF_LOG_NONE; o.preemphasis = 0;
+        o.n_fft = odd_sizes[j];
+        o.frame_length = odd_sizes[j] < 400 ? odd_sizes[j] : 400;
+        snprintf(label, sizeof label, "power, n_fft %d", (int)o.n_fft);
+        t = run(label, o, x, n, 1);
+        printf("%-30s %8.2fx the 512-point cost\n", "", t / p512);
+    }
+#ifdef FF_BENCH_FFTW
+    {
+        const double fftw = run_fftw("FFTW r2c 512 alone", c, x, n);
+        printf("%-30s %8.2fx (whole 13-MFCC pipeline vs FFTW's FFT alone)\n", "", fftw / mfcc);
+    }
+#endif
+    (void)mfcc;
     stream_push("stream mfcc", c, x, 16000 * 60);
     c.deltas = 2;
     stream_push("stream mfcc+deltas", c, x, 16000 * 60);

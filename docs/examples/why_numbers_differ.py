@@ -581,7 +581,35 @@ def main():
          M.dct(np.full((1, n40), -100.0), dict(n_mfcc=1, dct_norm="ortho"))[0, 0]),
     ])
 
+    whisper_steps(y32)
+
     print(f"\n(ran in {time.time() - t0:.1f} s)")
+
+
+def whisper_steps(y32):
+    """Section 13: Whisper's three steps, one at a time, against openai-whisper."""
+    try:
+        import torch
+        import whisper
+    except ImportError as exc:
+        print(f"\n(section 13 skipped: openai-whisper/torch not importable: {exc})")
+        return
+    section("13. Whisper: three steps the classic conventions did not have")
+    ref = whisper.log_mel_spectrogram(torch.from_numpy(y32)).numpy().T.astype(np.float64)  # frames x 80
+    W = M.make_config("whisper")
+    steps = [
+        ("librosa framing and mel at 400/160, reflect, log10 (no Whisper step)",
+         dict(W, drop_last_frame=False, top_db=None, log_offset=0.0, log_scale=1.0)),
+        ("+ drop_last_frame (stft[..., :-1])", dict(W, top_db=None, log_offset=0.0, log_scale=1.0)),
+        ("+ top_db=80: max(x, x.max() - 8)", dict(W, log_offset=0.0, log_scale=1.0)),
+        ("+ log_offset=4, log_scale=0.25: (x + 4) / 4 = the \"whisper\" preset", W),
+    ]
+    rows = []
+    for name, cfg in steps:
+        out = M.model_features(y32.astype(np.float64), cfg)
+        n = min(len(out), len(ref))
+        rows.append((name, len(out), len(ref), np.abs(out[:n] - ref[:n]).max()))
+    table(["float64 model config", "frames", "openai-whisper frames", "max |diff| (common frames)"], rows)
 
 
 if __name__ == "__main__":

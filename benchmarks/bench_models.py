@@ -1,0 +1,128 @@
+"""The front ends of speech models: fastfeat's presets against the real libraries.
+
+Usage (from the repository root; needs the "models" extra: torch==2.13.0 CPU,
+openai-whisper, transformers, nemo_toolkit --no-deps)::
+
+    python -m benchmarks.bench_models            # 30 s clips, single thread
+    python -m benchmarks.bench_models --quick
+    python -m benchmarks.compare --models        # the same table, in compare's report
+
+Each row is one call on one 30 s, 16 kHz clip (what a Whisper model eats),
+single thread everywhere (``torch.set_num_threads(1)``, one BLAS thread,
+``Extractor(threads=1)``), timed round-robin with compare.time_interleaved in
+this one process.  The ratio is the reference's best time over fastfeat's.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):  # single thread, before numpy
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from typing import Callable, Sequence  # noqa: E402
+
+from .signals import make_clips  # noqa: E402
+
+CLIP_SECONDS = 30.0
+
+
+def _whisper_rows() -> list[tuple[str, str, Callable]]:
+    """(group, name, fn(y)) for the Whisper front end: fastfeat and its two references."""
+    import fastfeat as ff
+    from fastfeat.compat import whisper as fw
+
+    ext = ff.Extractor(ff.Config.preset("whisper"), threads=1)
+    fe = fw.WhisperFeatureExtractor()
+    rows: list[tuple[str, str, Callable]] = [
+        ("whisper", "fastfeat Extractor(preset 'whisper')", ext),
+        ("whisper", "fastfeat compat.whisper.log_mel_spectrogram", fw.log_mel_spectrogram),
+        ("whisper", "fastfeat compat.whisper.WhisperFeatureExtractor",
+         lambda y: fe(y, sampling_rate=16000, return_tensors="np")),
+    ]
+    try:
+        import torch
+        import whisper
+
+        torch.set_num_threads(1)
+        rows.append(("whisper", "openai-whisper log_mel_spectrogram (torch CPU)",
+                     lambda y: whisper.log_mel_spectrogram(torch.from_numpy(y))))
+    except ImportError as exc:
+        print(f"bench_models: openai-whisper not measured ({exc})", file=sys.stderr)
+    try:
+        import transformers
+
+        hf = transformers.WhisperFeatureExtractor()
+        rows.append(("whisper", "transformers WhisperFeatureExtractor",
+                     lambda y: hf(y, sampling_rate=16000, return_tensors="np")))
+    except ImportError as exc:
+        print(f"bench_models: transformers not measured ({exc})", file=sys.stderr)
+    return rows
+
+
+def _nemo_rows() -> list[tuple[str, str, Callable]]:
+    """(group, name, fn(y)) for NeMo's preprocessor: fastfeat and NeMo's FilterbankFeatures."""
+    import fastfeat as ff
+    from fastfeat.compat import nemo as fn
+
+    pre = fn.AudioToMelSpectrogramPreprocessor()
+    rows: list[tuple[str, str, Callable]] = [
+        ("nemo", "fastfeat Extractor(preset 'nemo')", ff.Extractor(ff.Config.preset("nemo"), threads=1)),
+        ("nemo", "fastfeat compat.nemo.AudioToMelSpectrogramPreprocessor",
+         lambda y: pre(input_signal=y[None, :], length=[len(y)])),
+    ]
+    try:
+        import torch
+
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+        from test_nemo import nemo_filterbank_features  # NeMo's own module, see tests/test_nemo.py
+
+        torch.set_num_threads(1)
+        fb = nemo_filterbank_features()().eval()
+
+        def nemo_fn(y):
+            with torch.no_grad():
+                return fb(torch.from_numpy(y[None, :]), torch.tensor([len(y)]))
+
+        rows.append(("nemo", "NeMo FilterbankFeatures (torch CPU)", nemo_fn))
+    except ImportError as exc:
+        print(f"bench_models: NeMo not measured ({exc})", file=sys.stderr)
+    return rows
+
+
+def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -> str:
+    """Measure and return the markdown section."""
+    from .compare import time_interleaved  # compare imports this module lazily
+
+    n_clips, repeats, budget = (2, 5, 3.0) if quick else (4, 10, 10.0)
+    clips = make_clips(n_clips, seconds=CLIP_SECONDS)
+    lines = [f"## Speech-model front ends ({CLIP_SECONDS:g} s clip, single thread)", "",
+             "| implementation | best ms / clip | median ms / clip | x the fastfeat Extractor's time |",
+             "| --- | ---: | ---: | ---: |"]
+    for rows in (_whisper_rows(), _nemo_rows()):
+        progress(f"model front ends: {rows[0][0]}, {len(rows)} implementations, {n_clips} x {CLIP_SECONDS:g} s clips")
+        timings = time_interleaved({name: fn for _, name, fn in rows}, clips, repeats, budget)
+        ours = timings[rows[0][1]].best
+        for _, name, _ in rows:
+            t = timings[name]
+            lines.append(f"| {name} | {t.best * 1e3:.2f} | {t.median * 1e3:.2f} | {t.best / ours:.1f}x |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_models", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2 clips, 5 repeats")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    md = run(args.quick, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print(md)
+    print(f"(measured in {time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
