@@ -47,6 +47,12 @@ class FastfeatConfig:
         The cuts' rate (``Config.sample_rate``); None keeps the preset's.
     overrides : dict
         ``Config`` fields to change, e.g. ``{"kind": "logmel", "n_mels": 80, "energy": None}``.
+
+    Examples
+    --------
+    >>> from fastfeat.lhotse import FastfeatConfig
+    >>> FastfeatConfig(preset="kaldi", overrides={"kind": "logmel", "n_mels": 80, "energy": None}).preset
+    'kaldi'
     """
 
     preset: str = "kaldi"
@@ -54,7 +60,15 @@ class FastfeatConfig:
     overrides: dict[str, Any] = field(default_factory=dict)
 
     def fastfeat_config(self) -> Config:
-        """The ``fastfeat.Config`` the extractor runs (with lhotse's framing, see the module notes)."""
+        """The ``fastfeat.Config`` the extractor runs (with lhotse's framing, see the module notes).
+
+        Examples
+        --------
+        >>> from fastfeat.lhotse import FastfeatConfig
+        >>> cfg = FastfeatConfig(preset="kaldi").fastfeat_config()
+        >>> cfg.snip_edges, cfg.hop_length        # lhotse's frame count: Kaldi framing without snipping
+        (False, 160)
+        """
         values = dict(self.overrides)
         if self.sampling_rate is not None:
             values["sample_rate"] = self.sampling_rate
@@ -64,10 +78,27 @@ class FastfeatConfig:
         return config
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dict (lhotse stores it with the features).
+
+        Examples
+        --------
+        >>> from fastfeat.lhotse import FastfeatConfig
+        >>> FastfeatConfig(preset="librosa").to_dict()
+        {'preset': 'librosa', 'sampling_rate': None, 'overrides': {}}
+        """
         return asdict(self)
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> "FastfeatConfig":
+        """The inverse of ``to_dict``.
+
+        Examples
+        --------
+        >>> from fastfeat.lhotse import FastfeatConfig
+        >>> c = FastfeatConfig(preset="kaldi", sampling_rate=8000)
+        >>> FastfeatConfig.from_dict(c.to_dict()) == c
+        True
+        """
         return FastfeatConfig(**data)
 
 
@@ -97,13 +128,30 @@ class FastfeatExtractor(FeatureExtractor):
         return cfg.hop_length / cfg.sample_rate
 
     def feature_dim(self, sampling_rate: int) -> int:
+        """Columns of every row (the same at every rate the config accepts).
+
+        Examples
+        --------
+        >>> from fastfeat.lhotse import FastfeatConfig, FastfeatExtractor
+        >>> FastfeatExtractor(FastfeatConfig(preset="kaldi", overrides={"deltas": 2})).feature_dim(16000)
+        39
+        """
         return self._ext.n_features
 
     def extract(self, samples: Any, sampling_rate: int) -> np.ndarray:
         """Features of one mono signal: (n_frames, feature_dim) float32.
 
         ``samples`` is (n,) or (1, n) (lhotse's layout), a numpy array or a
-        torch tensor.  ``sampling_rate`` must be the config's.
+        torch tensor.  ``sampling_rate`` must be the config's.  The frame count is
+        lhotse's ``compute_num_frames`` (rows dropped or the last one repeated).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.lhotse import FastfeatConfig, FastfeatExtractor
+        >>> ext = FastfeatExtractor(FastfeatConfig(preset="kaldi"))
+        >>> ext.extract(np.full(8000, 0.01, np.float32), 16000).shape
+        (50, 13)
         """
         cfg = self._ext.config
         if sampling_rate != cfg.sample_rate:
