@@ -9,7 +9,9 @@ Backends (all with the interface of ``fastfeat._engine``):
 
 - ``"c"``: the compiled C engine (default);
 - ``"numba"``: ``fastfeat._numba``, the same pipeline in Numba (no compiler
-  needed; chosen automatically, with a warning, when the extension is missing);
+  needed; never chosen silently: without a loadable compiled engine,
+  ``import fastfeat`` fails with the precise reason unless
+  ``FASTFEAT_BACKEND=numba`` asks for this backend);
 - ``"pyfftw"``: ``fastfeat._fftw``, the C engine with FFTW doing the batch FFT.
 
 The default is ``$FASTFEAT_BACKEND`` when set, else ``"c"``.
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
+import importlib.machinery
 import os
+import sys
 import warnings
 from types import ModuleType
 from typing import Any
@@ -29,17 +32,77 @@ import numpy as np
 
 from .config import Config
 
-_FIX = ("If you are running from a source checkout, install it first: pip install -e \".[test]\" "
-        "and run the `pytest` command, not `python -m pytest` from the repository root.")
-try:
-    from . import _engine
-    _C_MISSING = None
-except ImportError as exc:  # pragma: no cover - exercised only without the compiled extension
-    _engine = None
-    _C_MISSING = str(exc)
-    if importlib.util.find_spec("numba") is None:
-        raise ImportError(f"fastfeat's compiled engine (fastfeat._engine) is missing and numba, the "
-                          f"fallback backend, is not installed. {_FIX} ({exc})") from None
+
+def _compiled_engines_elsewhere(here: str) -> list[str]:
+    """Compiled engines (``fastfeat/_engine*.so``, .pyd) of other fastfeat copies than ``here``.
+
+    Looks in every sys.path entry and asks every import finder (an editable
+    install is found by its own finder, not through sys.path).
+    """
+    places = [os.path.join(os.path.abspath(entry or os.curdir), "fastfeat") for entry in sys.path]
+    for finder in sys.meta_path:
+        try:
+            spec = finder.find_spec("fastfeat", None)
+        except Exception:  # a third-party finder that cannot answer: not a place to look
+            continue
+        places += list(getattr(spec, "submodule_search_locations", None) or [])
+    found = []
+    for pkg in places:
+        if os.path.realpath(pkg) == os.path.realpath(here) or not os.path.isdir(pkg):
+            continue
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(pkg, "_engine" + suffix)
+            if os.path.isfile(path) and path not in found:
+                found.append(path)
+    return found
+
+
+def _why_no_engine(here: str, load_error: ImportError | None) -> str:
+    """What went wrong when ``fastfeat._engine`` did not import, precisely.
+
+    Three cases: the package imported is a source tree (``_engine.pyx`` beside
+    this file) that was never built -- usually because the current directory
+    shadows an installed fastfeat; the engine is absent from an installation;
+    or it exists but failed to load (``load_error``: a missing shared library,
+    another Python's build): then the loader's own error is the message.
+    """
+    if load_error is not None:
+        return (f"fastfeat's compiled engine (fastfeat._engine, in {here}) failed to load: {load_error}. "
+                f"Reinstall fastfeat for this Python ({sys.executable}).")
+    elsewhere = _compiled_engines_elsewhere(here)
+    also = (f" A compiled fastfeat is installed at {os.path.dirname(elsewhere[0])}, but the source tree comes "
+            f"first on sys.path (the current directory or PYTHONPATH)." if elsewhere else "")
+    if os.path.isfile(os.path.join(here, "_engine.pyx")):
+        return (f"you are importing the source tree at {os.path.dirname(here)}, which has no compiled "
+                f"engine (fastfeat/_engine*.so).{also} Run from elsewhere or `pip install -e .` "
+                f"(builds the engine in place).")
+    return (f"fastfeat's compiled engine (fastfeat._engine) is not in the installation at {here}.{also} "
+            f"Reinstall fastfeat (pip install --force-reinstall fastfeat).")
+
+
+def _load_engine(here: str) -> tuple[Any, str | None]:
+    """``(fastfeat._engine, None)``, or ``(None, why)`` when there is no usable engine."""
+    try:
+        engine = importlib.import_module("fastfeat._engine")
+    except ModuleNotFoundError as exc:
+        return None, _why_no_engine(here, None if exc.name == "fastfeat._engine" else exc)
+    except ImportError as exc:
+        return None, _why_no_engine(here, exc)
+    where = os.path.dirname(os.path.abspath(engine.__file__))
+    if where != here and os.path.realpath(where) != os.path.realpath(here):
+        # an import finder (an editable install) supplied another copy's engine to
+        # this copy's Python code: the two may be of different versions
+        return None, _why_no_engine(here, None)
+    return engine, None
+
+
+# No silent fallback: Numba runs only when asked for (FASTFEAT_BACKEND=numba),
+# so a missing or broken engine is never mistaken for a slow one.
+_engine, _ENGINE_ERROR = _load_engine(os.path.dirname(os.path.abspath(__file__)))
+if _engine is None:
+    if os.environ.get("FASTFEAT_BACKEND", "").strip().lower() != "numba":
+        raise ImportError(f"fastfeat: {_ENGINE_ERROR} (To run without the compiled engine, on the "
+                          f"Numba backend, set FASTFEAT_BACKEND=numba.)")
 
 __all__ = ["engine_for", "check_signal", "check_out", "raise_status", "backend", "resolve", "BACKENDS"]
 
@@ -65,8 +128,8 @@ _ENUMS: dict[str, dict[Any, int]] = {
 def backend() -> str:
     """Name of the default compute backend: ``"c"``, ``"numba"`` or ``"pyfftw"``.
 
-    ``$FASTFEAT_BACKEND`` sets it; otherwise the compiled C engine, or Numba
-    when the extension could not be imported.  ``Extractor(..., backend=)``
+    ``$FASTFEAT_BACKEND`` sets it; otherwise the compiled C engine (without
+    one, ``import fastfeat`` fails unless ``FASTFEAT_BACKEND=numba``).  ``Extractor(..., backend=)``
     and ``Stream(..., backend=)`` override it per object.
 
     Examples
@@ -81,7 +144,7 @@ def backend() -> str:
 def resolve(name: str | None) -> str:
     """The backend to use for a requested name (None: the default)."""
     if name is None:
-        name = os.environ.get("FASTFEAT_BACKEND", "").strip().lower() or ("c" if _engine else "numba")
+        name = os.environ.get("FASTFEAT_BACKEND", "").strip().lower() or "c"
         where = "FASTFEAT_BACKEND"
     else:
         where = "backend"
@@ -103,9 +166,7 @@ def module(name: str) -> ModuleType:
     """The engine module of a backend, imported on first use."""
     if name == "c":
         if _engine is None:
-            _warn_once("c", f"fastfeat: the compiled engine is missing ({_C_MISSING}); using the Numba "
-                       f"backend. {_FIX}")
-            return module("numba")
+            raise ImportError(f"backend 'c': {_ENGINE_ERROR}")
         return _engine
     if name == "numba":
         try:
@@ -160,7 +221,10 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
             f"(config.replace(sample_rate={sr}))"
         )
     if not isinstance(y, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64 samples, got {type(y).__name__}")
+        hint = (f"; convert it first: np.asarray({name}, dtype=np.float32)"
+                if isinstance(y, (list, tuple)) or hasattr(y, "__array__") else "")
+        raise TypeError(f"{name} must be a numpy.ndarray of float32 or float64 samples, got "
+                        f"{type(y).__name__}{hint}")
     if y.dtype.kind in "iu":
         scale = 2 ** (8 * y.dtype.itemsize - 1)
         raise TypeError(
@@ -170,9 +234,15 @@ def check_signal(y: Any, cfg: Config, sr: int | None = None, name: str = "y",
     if y.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} has dtype {y.dtype}; {name} must be float32 or float64 samples")
     if y.ndim != 1:
+        if y.ndim == 2:  # the channels are the short axis: (2, N) channels-first, (N, 2) channels-last
+            axis = 0 if y.shape[0] <= y.shape[1] else 1
+            how = (f"{name}.mean(axis={axis}) for this shape: its {y.shape[axis]} channels are "
+                   f"along axis {axis}")
+        else:
+            how = f"e.g. {name}.mean(axis=0) for channels-first, {name}.mean(axis=-1) for channels-last"
         raise ValueError(
-            f"{name} must be 1-D (mono), got shape {y.shape}; downmix first "
-            f"(e.g. {name}.mean(axis=0) for channels-first) or load with fastfeat.load(path, mono=True)"
+            f"{name} must be 1-D (mono), got shape {y.shape}; downmix first ({how}) "
+            f"or load with fastfeat.load(path, mono=True)"
         )
     if not y.flags.c_contiguous:
         raise ValueError(f"{name} is not contiguous (strides {y.strides}); pass np.ascontiguousarray({name})")

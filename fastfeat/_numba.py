@@ -2,8 +2,8 @@
 
 The same entry points as the Cython binding ``fastfeat._engine`` (``check_config``,
 ``Engine``, ``StreamState``, ``delta``, ``strerror``, ``EngineError``), so the
-Python layer can use either.  Two purposes (issue 6): a fallback where the
-compiled extension is missing, and a second, readable implementation of every
+Python layer can use either.  Two purposes (issue 6): a backend that needs no
+compiler (FASTFEAT_BACKEND=numba: never chosen silently), and a second, readable implementation of every
 stage that cross-checks the C code.
 
 How it mirrors the C engine

@@ -23,7 +23,14 @@ MAX_DELTA_WIDTH = 64  # FF_MAX_DELTA_WIDTH
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """What a Config field accepts: its kind, range or choices, and meaning."""
+    """What a Config field accepts: its kind, range or choices, and meaning.
+
+    Examples
+    --------
+    >>> from fastfeat.config import FIELDS
+    >>> FIELDS["n_mels"].kind, FIELDS["n_mels"].low, FIELDS["n_mels"].high
+    ('int', 1, 4096)
+    """
 
     kind: str  # "int", "float", "bool", "choice"
     doc: str
@@ -35,7 +42,14 @@ class FieldSpec:
     optional: bool = False  # None accepted
 
     def describe(self) -> str:
-        """The accepted range in words, as used in error messages and docs."""
+        """The accepted range in words, as used in error messages and docs.
+
+        Examples
+        --------
+        >>> from fastfeat.config import FIELDS
+        >>> FIELDS["power"].describe()
+        'a finite number in (0, 8]'
+        """
         if self.kind == "bool":
             text = "True or False"
         elif self.kind == "choice":
@@ -63,9 +77,9 @@ def _choice(doc: str, *choices: Any, optional: bool = False) -> FieldSpec:
 FIELDS: dict[str, FieldSpec] = {
     "kind": _choice("what Extractor/Stream emit", "mfcc", "logmel", "power"),
     "sample_rate": FieldSpec("int", "Hz the config is built for; a signal at another rate is an error", low=1, high=10_000_000),
-    "frame_length": FieldSpec("int", "samples per analysis window (<= n_fft)", low=1, high=MAX_FFT),
-    "hop_length": FieldSpec("int", "samples between frame starts", low=1, high=1 << 30),
-    "n_fft": FieldSpec("int", "FFT size; the frame is zero-padded to it (>= frame_length)", low=1, high=MAX_FFT),
+    "frame_length": FieldSpec("int", "samples per analysis window (<= n_fft); None: 25 ms at sample_rate, rounded down (400 at 16 kHz, 1102 at 44.1 kHz)", low=1, high=MAX_FFT, optional=True),
+    "hop_length": FieldSpec("int", "samples between frame starts; None: 10 ms at sample_rate, rounded down (160 at 16 kHz)", low=1, high=1 << 30, optional=True),
+    "n_fft": FieldSpec("int", "FFT size; the frame is zero-padded to it (>= frame_length); None: the next power of two >= frame_length", low=1, high=MAX_FFT, optional=True),
     "window": _choice("analysis window", "hamming", "hann", "povey", "blackman", "rectangular"),
     "window_periodic": FieldSpec("bool", "periodic (DFT-even, librosa/scipy fftbins=True) instead of symmetric (Kaldi, HTK, numpy.hamming) window"),
     "center": FieldSpec("bool", "librosa centring: frame t is centred on sample t*hop_length, signal padded by n_fft//2"),
@@ -110,13 +124,44 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
+@dataclass(frozen=True)
+class _Ms:
+    """A duration a Config turns into samples at its own sample_rate (and again after replace).
+
+    ``frame_length=None`` / ``hop_length=None`` mean ``_Ms(25)`` / ``_Ms(10)``,
+    rounded down as Kaldi does (``int(sr * 0.001 * ms)``); the
+    python_speech_features preset rounds half up, as its ``framesig`` does.
+    """
+
+    ms: float
+    rounding: str = "down"  # "down" (Kaldi) or "half_up" (python_speech_features)
+
+    def samples(self, sample_rate: int) -> int:
+        exact = sample_rate * 0.001 * self.ms
+        n = int(exact) if self.rounding == "down" else int(math.floor(exact + 0.5))
+        return max(1, n)
+
+
+# What a None (or a preset's _Ms) in these fields stands for; n_fft None is the
+# next power of two >= frame_length.
+_DURATIONS = {"frame_length": _Ms(25.0), "hop_length": _Ms(10.0)}
+
+
+def _next_pow2(n: int) -> int:
+    return 1 << (n - 1).bit_length()
+
+
 @dataclass(frozen=True, repr=False)
 class Config:
     """Every parameter of the feature pipeline, frozen and validated.
 
-    The defaults are a generic HTK/Kaldi-style front end at 16 kHz: 25 ms
-    frames every 10 ms, 512-point FFT, Hamming window, pre-emphasis 0.97,
-    40 mel filters, 13 MFCCs.  ``Config.preset(name)`` gives the convention of
+    The defaults are a generic HTK/Kaldi-style front end: 25 ms frames every
+    10 ms *at any sample rate* (``frame_length``, ``hop_length`` and ``n_fft``
+    default to None, resolved from ``sample_rate``: 400 / 160 / 512 at the
+    default 16 kHz, 1102 / 441 / 2048 at 44.1 kHz; pass sample counts to fix
+    them), Hamming window, pre-emphasis 0.97, 40 mel filters, 13 MFCCs.
+    Fields resolved from the rate follow it: ``cfg.replace(sample_rate=8000)``
+    gives 25 ms frames again.  ``Config.preset(name)`` gives the convention of
     librosa, Kaldi or python_speech_features.  ``docs/config.md`` describes
     every field; ``FIELDS[name].describe()`` gives its accepted range.
 
@@ -137,13 +182,18 @@ class Config:
     60
     >>> ff.Config.preset("kaldi").window
     'povey'
+    >>> c = ff.Config(sample_rate=44100)
+    >>> (c.frame_length, c.hop_length, c.n_fft)
+    (1102, 441, 2048)
+    >>> c.replace(sample_rate=8000).frame_length
+    200
     """
 
     kind: str = "mfcc"
     sample_rate: int = 16000
-    frame_length: int = 400
-    hop_length: int = 160
-    n_fft: int = 512
+    frame_length: int | None = None
+    hop_length: int | None = None
+    n_fft: int | None = None
     window: str = "hamming"
     window_periodic: bool = False
     center: bool = False
@@ -187,9 +237,17 @@ class Config:
     mel_pnorm: float | None = None
 
     def __post_init__(self) -> None:
+        derived: dict[str, Any] = {}  # field -> what it was derived from (replace re-derives it)
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name in _DURATIONS and (value is None or isinstance(value, _Ms)):
+                derived[f.name] = value = value or _DURATIONS[f.name]
+                value = value.samples(self.sample_rate)  # sample_rate is validated: it comes first
+            elif f.name == "n_fft" and value is None:
+                derived[f.name] = None
+                value = _next_pow2(self.frame_length)
             object.__setattr__(self, f.name, _check_field(f.name, value))
+        object.__setattr__(self, "_derived", derived)
         self._check_relations()
 
     def _check_relations(self) -> None:
@@ -258,8 +316,12 @@ class Config:
 
     def __repr__(self) -> str:
         """Only the fields that differ from the defaults: ``Config(n_mfcc=20, deltas=2)``."""
+        plain = {"frame_length": _DURATIONS["frame_length"].samples(self.sample_rate),
+                 "hop_length": _DURATIONS["hop_length"].samples(self.sample_rate),
+                 "n_fft": _next_pow2(self.frame_length)}  # what None gives: omitted when equal
         changed = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)
-                   if getattr(self, f.name) != f.default]
+                   if getattr(self, f.name) != f.default
+                   and not (f.name in self._derived and getattr(self, f.name) == plain[f.name])]
         return f"Config({', '.join(changed)})"
 
     # ---- derived values -------------------------------------------------
@@ -300,9 +362,14 @@ class Config:
         >>> import fastfeat as ff
         >>> ff.Config().replace(n_mfcc=20).n_mfcc
         20
+
+        Frame sizes that were derived from the sample rate are derived again:
+
+        >>> ff.Config().replace(sample_rate=48000).hop_length
+        480
         """
         _check_names(changes)
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **{**self._derived, **changes})
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "Config":
@@ -329,6 +396,14 @@ class Config:
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
+        Warnings
+        --------
+        ``"kaldi"`` **dithers by default**, as Kaldi and kaldi-native-fbank do:
+        ``dither=3e-5`` (Kaldi's 1.0 on the int16 scale), seeded, so two runs
+        agree but silent frames are not exactly ``log(FLT_EPSILON)``.
+        ``fastfeat.compat.kaldi`` defaults to ``dither=0`` instead; pass
+        ``dither=0.0`` here for the same numbers as it.
+
         Examples
         --------
         >>> import fastfeat as ff
@@ -342,12 +417,35 @@ class Config:
         return cls(**{**PRESETS[name], **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (JSON/TOML/HDF5-attribute friendly)."""
+        """The fields as a plain dict (JSON/TOML/HDF5-attribute friendly).
+
+        Frame sizes are the resolved sample counts, so the record reproduces
+        the Config at its own sample rate.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> d = ff.Config(sample_rate=8000).to_dict()
+        >>> d["sample_rate"], d["frame_length"], d["n_fft"]
+        (8000, 200, 256)
+        """
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "Config":
-        """Build from a mapping of field names (unknown names are an error)."""
+        """Build from a mapping of field names (unknown names are an error).
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> cfg = ff.Config(n_mfcc=20, deltas=2)
+        >>> ff.Config.from_dict(cfg.to_dict()) == cfg
+        True
+        >>> ff.Config.from_dict({"n_ceps": 20})  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        TypeError: unknown Config field(s) n_ceps; valid fields: kind, sample_rate, ...
+        """
         _check_names(values)
         return cls(**values)
 
@@ -399,8 +497,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=20, dct_norm="ortho", lifter=0.0,
         window_centered=True,
     ),
+    # kaldi and python_speech_features count frames in ms (and round n_fft up to a
+    # power of two: knf round_to_power_of_two, psf's calculate_nfft), so their sizes
+    # follow sample_rate; librosa counts in samples at every rate.
     "kaldi": dict(
-        sample_rate=16000, frame_length=400, hop_length=160, n_fft=512,
+        sample_rate=16000, frame_length=None, hop_length=None, n_fft=None,
         window="povey", window_periodic=False, center=False, snip_edges=True,
         preemphasis=0.97, preemphasis_scope="frame", remove_dc=True, dither=3e-05,
         power=2.0, n_mels=23, fmin=20.0, fmax=None, mel_scale="htk", mel_norm=None,
@@ -408,7 +509,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         lifter=22.0, energy="replace_c0", energy_source="raw",
     ),
     "python_speech_features": dict(
-        sample_rate=16000, frame_length=400, hop_length=160, n_fft=512,
+        sample_rate=16000, frame_length=_Ms(25.0, "half_up"), hop_length=_Ms(10.0, "half_up"), n_fft=None,
         window="rectangular", center=False, snip_edges=True, pad_end=True,
         preemphasis=0.97, preemphasis_scope="signal", power=2.0, spectrum_norm="n_fft",
         n_mels=26, fmin=0.0, fmax=None, mel_scale="htk", mel_norm=None, mel_triangles="bin",
@@ -471,9 +572,9 @@ def fields_markdown() -> str:
     >>> fields_markdown().splitlines()[2]
     "| `kind` | `'mfcc'` | one of 'mfcc', 'logmel', 'power' | what Extractor/Stream emit |"
     """
-    defaults = Config()
+    defaults = {f.name: f.default for f in dataclasses.fields(Config)}
     lines = ["| field | default | accepts | meaning |", "| --- | --- | --- | --- |"]
     for name, spec in FIELDS.items():
         doc = spec.doc.replace("|", "\\|")
-        lines.append(f"| `{name}` | `{getattr(defaults, name)!r}` | {spec.describe()} | {doc} |")
+        lines.append(f"| `{name}` | `{defaults[name]!r}` | {spec.describe()} | {doc} |")
     return "\n".join(lines) + "\n"

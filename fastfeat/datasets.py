@@ -143,7 +143,15 @@ def _trim(y: np.ndarray, rel: float = 0.02) -> np.ndarray:
 
 
 class Manifest(NamedTuple):
-    """The columns of a manifest CSV, as lists (paths made absolute)."""
+    """The columns of a manifest CSV, as lists (paths made absolute).
+
+    Examples
+    --------
+    >>> from fastfeat.datasets import Manifest
+    >>> m = Manifest(["/a.wav"], ["yes"], ["v1"], ["train"], ["yes"], [0.1], [0.6])
+    >>> len(m), m.labels
+    (1, ['yes'])
+    """
 
     paths: list
     labels: list

@@ -238,7 +238,14 @@ def show_features(y: np.ndarray, config: Config | None = None, *, title: str | N
 
     Examples
     --------
-    See the module docstring.
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np, fastfeat as ff
+    >>> from fastfeat import display
+    >>> y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+    >>> fig = display.show_features(y, ff.Config(n_mels=20), title="noise")
+    >>> len(fig.axes) >= 4
+    True
     """
     from .features import Extractor
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -77,7 +77,15 @@ class Extractor:
         return self._backend
 
     def n_frames(self, n_samples: int) -> int:
-        """Rows the output has for a signal of ``n_samples`` samples (0 if too short)."""
+        """Rows the output has for a signal of ``n_samples`` samples (0 if too short).
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> ext = ff.Extractor()  # 400-sample frames every 160 samples
+        >>> ext.n_frames(16000), ext.n_frames(400), ext.n_frames(399)
+        (98, 1, 0)
+        """
         return int(self._engine.n_frames(int(n_samples)))
 
     def __repr__(self) -> str:
@@ -99,6 +107,17 @@ class Extractor:
         Returns
         -------
         np.ndarray [shape=(n_frames, n_features)], float32
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> ext = ff.Extractor(ff.Config(deltas=1))
+        >>> y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+        >>> ext(y, sr=16000).shape
+        (48, 26)
+        >>> buf = np.empty((ext.n_frames(len(y)), ext.n_features), np.float32)
+        >>> ext(y, out=buf) is buf  # no allocation
+        True
         """
         if sr is None or sr == self._config.sample_rate:
             # Fast path for a C-contiguous 1-D float32 array (the binding's typed
@@ -150,6 +169,21 @@ class Extractor:
         ValueError, TypeError
             The first bad signal, named by its position (``signals[3] ...``);
             every signal is checked before any work starts.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> rng = np.random.default_rng(0)
+        >>> clips = [rng.standard_normal(n).astype(np.float32) for n in (16000, 8000, 4000)]
+        >>> ext = ff.Extractor()
+        >>> [f.shape for f in ext.map(clips, threads=2)]
+        [(98, 13), (48, 13), (23, 13)]
+        >>> all((a == ext(y)).all() for a, y in zip(ext.map(clips), clips))  # same as one by one
+        True
+        >>> ext.map([clips[0], clips[1].astype(np.int16)])
+        Traceback (most recent call last):
+        ...
+        TypeError: signals[1] has integer dtype int16; fastfeat does not guess the PCM scale. Pass signals[1].astype(np.float32) / 32768 or read the file with fastfeat.load(), which scales it
         """
         items = list(signals)
         if threads is None:
@@ -191,34 +225,47 @@ class Extractor:
         return results
 
 
-@functools.lru_cache(maxsize=64)
-def _extractor(config: Config | None, sr: int | None, kind: str, backend: str) -> Extractor:
-    if config is None:
-        config = Config() if sr is None else Config(sample_rate=sr)
-    elif not isinstance(config, Config):
-        raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+def _for_kind(config: Config, kind: str, fields: dict) -> Config:
+    """``config`` made to compute ``kind``, with the caller's ``fields`` replaced on top."""
+    changes: dict = {}
     if config.kind != kind:
-        changes: dict = {"kind": kind}
+        changes["kind"] = kind
         if kind != "mfcc" and config.energy == "replace_c0":
             changes["energy"] = None  # c0 does not exist outside the cepstrum
         if kind == "power":
             changes.update(log=None, top_db=None, deltas=0, energy=None, log_offset=0.0, log_scale=1.0,
                            normalize=None)
-        config = config.replace(**changes)
-    return Extractor(config, backend=backend)
+    changes.update(fields)
+    if changes:
+        config = config.replace(**changes)  # validated as Config(...) is; unknown names: TypeError
+    if kind == "logmel" and config.log is None:
+        raise ValueError("log=None gives a linear mel spectrum; logmel needs log='ln', 'log10' or 'db'")
+    return config
 
 
-def _extract(kind: str, y, sr, config) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _extractor(config: Config, kind: str, backend: str, fields: tuple = ()) -> Extractor:
+    return Extractor(_for_kind(config, kind, dict(fields)), backend=backend)
+
+
+def _extract(kind: str, y, sr, config, fields: dict) -> np.ndarray:
+    """Features of ``y``: ``config`` (or ``Config(sample_rate=sr)``) with ``fields`` replaced."""
+    if config is None:
+        config = Config() if sr is None else Config(sample_rate=sr)
+    elif not isinstance(config, Config):
+        raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
+    args = (config, kind, _backend.resolve(None), tuple(fields.items()))
     try:
-        ext = _extractor(config, sr, kind, _backend.resolve(None))
-    except TypeError as exc:
-        if "unhashable" in str(exc):
-            raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}") from None
-        raise
+        ext = _extractor(*args)
+    except TypeError as exc:  # an unhashable field value: let Config's validation name it
+        if "unhashable" not in str(exc):
+            raise
+        ext = _extractor.__wrapped__(*args)
     return ext(y, sr=sr)
 
 
-def mfcc(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+def mfcc(y: np.ndarray, sr: int | None = None, *, config: Config | None = None,
+         **fields: Any) -> np.ndarray:
     """Mel-frequency cepstral coefficients, one row per frame.
 
     Parameters
@@ -230,6 +277,10 @@ def mfcc(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) 
         without, ``Config(sample_rate=sr)`` is used (``Config()`` if both are None).
     config : Config, optional
         The pipeline; its ``kind`` is taken as ``"mfcc"``.
+    **fields
+        Config fields to change (``n_mfcc=20``, ``deltas=2``, ``frame_length=512``,
+        ...), applied to ``config`` with ``Config.replace`` and validated the
+        same way; an unknown name is a TypeError listing the valid ones.
 
     Returns
     -------
@@ -244,17 +295,34 @@ def mfcc(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) 
     (98, 13)
     >>> ff.mfcc(y, config=ff.Config.preset("kaldi")).shape
     (98, 13)
+    >>> ff.mfcc(y, sr=16000, n_mfcc=20, deltas=2).shape
+    (98, 60)
+    >>> ff.mfcc(np.zeros(44100, np.float32), sr=44100).shape  # 25 ms / 10 ms at any rate
+    (98, 13)
     """
-    return _extract("mfcc", y, sr, config)
+    return _extract("mfcc", y, sr, config, fields)
 
 
-def logmel(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+def logmel(y: np.ndarray, sr: int | None = None, *, config: Config | None = None,
+           **fields: Any) -> np.ndarray:
     """Log mel filterbank energies ("fbank"), one row per frame.
 
     ``config.kind`` is taken as ``"logmel"``; ``energy="replace_c0"`` (an MFCC
     notion, set by the kaldi and python_speech_features presets) is dropped,
     which is what Kaldi's ``compute-fbank-feats`` and ``psf.logfbank`` give.
     ``config.log`` must not be None.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n_samples,)], float32 or float64
+        Mono signal.
+    sr : int, optional
+        Its sample rate (as in ``mfcc``).
+    config : Config, optional
+        The pipeline; its ``kind`` is taken as ``"logmel"``.
+    **fields
+        Config fields to change (``n_mels=80``, ``log="db"``, ...), applied with
+        ``Config.replace`` and validated the same way.
 
     Returns
     -------
@@ -266,18 +334,31 @@ def logmel(y: np.ndarray, sr: int | None = None, *, config: Config | None = None
     >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
     >>> ff.logmel(y, sr=16000).shape
     (98, 40)
+    >>> ff.logmel(y, sr=16000, n_mels=80).shape
+    (98, 80)
     """
-    if config is not None and isinstance(config, Config) and config.log is None:
-        raise ValueError("config.log=None gives a linear mel spectrum; logmel needs log='ln', 'log10' or 'db'")
-    return _extract("logmel", y, sr, config)
+    return _extract("logmel", y, sr, config, fields)
 
 
-def power_spectrum(y: np.ndarray, sr: int | None = None, *, config: Config | None = None) -> np.ndarray:
+def power_spectrum(y: np.ndarray, sr: int | None = None, *, config: Config | None = None,
+                   **fields: Any) -> np.ndarray:
     """Power (``power=2``) or magnitude (``power=1``) spectrum of each frame.
 
     The linear spectrum: ``log``, ``top_db``, ``energy`` and ``deltas`` of the
     config are ignored here (use ``Extractor(config.replace(kind="power"))``
     for a log spectrogram).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n_samples,)], float32 or float64
+        Mono signal.
+    sr : int, optional
+        Its sample rate (as in ``mfcc``).
+    config : Config, optional
+        The pipeline; its ``kind`` is taken as ``"power"``.
+    **fields
+        Config fields to change (``n_fft=1024``, ``power=1.0``, ...), applied with
+        ``Config.replace`` and validated the same way.
 
     Returns
     -------
@@ -289,8 +370,10 @@ def power_spectrum(y: np.ndarray, sr: int | None = None, *, config: Config | Non
     >>> y = np.ones(16000, dtype=np.float32)
     >>> ff.power_spectrum(y, sr=16000).shape
     (98, 257)
+    >>> ff.power_spectrum(y, sr=16000, n_fft=1024).shape
+    (98, 513)
     """
-    return _extract("power", y, sr, config)
+    return _extract("power", y, sr, config, fields)
 
 
 def delta(features: np.ndarray, order: int = 1, width: int = 2) -> np.ndarray:

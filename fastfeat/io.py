@@ -223,6 +223,15 @@ class Resampler:
         Returns
         -------
         np.ndarray [shape=(k,)], float32
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.io import Resampler
+        >>> r = Resampler(48000, 16000)
+        >>> blocks = [r.push(np.zeros(4800, np.float32)) for _ in range(10)]
+        >>> sum(len(b) for b in blocks) + len(r.flush())  # 1 s at 16 kHz
+        16000
         """
         x = np.asarray(samples, dtype=np.float64)
         if x.ndim != 1:
@@ -235,7 +244,18 @@ class Resampler:
         return self._emit(self._f.ready(received), received)
 
     def flush(self) -> np.ndarray:
-        """End of the signal: the outputs that read up to its last sample."""
+        """End of the signal: the outputs that read up to its last sample.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.io import Resampler, resample
+        >>> x = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+        >>> r = Resampler(22050, 16000)
+        >>> y = np.concatenate([r.push(x[:300]), r.push(x[300:]), r.flush()])
+        >>> bool((y == resample(x, 22050, 16000)).all())
+        True
+        """
         if self._f is None:
             return np.zeros(0, np.float32)
         n_in = self._x0 + len(self._buf)
@@ -260,6 +280,13 @@ class AudioReader:
     channels : int
     frames : int
         Frames (samples per channel) in the file.
+
+    Examples
+    --------
+    >>> from fastfeat.io import open_audio, sample_files
+    >>> with open_audio(sample_files()[0]) as r:
+    ...     print(r.sample_rate, r.channels, r.frames == r.read().shape[0])
+    16000 1 True
     """
 
     path: str
@@ -271,11 +298,28 @@ class AudioReader:
         """The next ``frames`` frames (all that remain with -1), shape (k, channels), float32.
 
         ``k`` is smaller than ``frames`` only at the end of the file (0 there).
+
+        Examples
+        --------
+        >>> from fastfeat.io import open_audio, sample_files
+        >>> with open_audio(sample_files()[0]) as r:
+        ...     first, rest, end = r.read(1000), r.read(), r.read(1000)
+        >>> first.shape[0] + rest.shape[0] == r.frames, end.shape
+        (True, (0, 1))
         """
         raise NotImplementedError
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file (leaving a ``with`` block does it).
+
+        Examples
+        --------
+        >>> from fastfeat.io import open_audio, sample_files
+        >>> r = open_audio(sample_files()[0])
+        >>> r.read(10).shape
+        (10, 1)
+        >>> r.close()
+        """
         raise NotImplementedError
 
     def __enter__(self) -> "AudioReader":

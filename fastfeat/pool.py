@@ -150,7 +150,16 @@ class StreamPool:
         return int(self._state.size)
 
     def open(self) -> int:
-        """Open a new stream; return its handle."""
+        """Open a new stream; return its handle.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> pool = ff.StreamPool()
+        >>> a, b = pool.open(), pool.open()
+        >>> a != b, len(pool)
+        (True, 2)
+        """
         with self._lock:
             status, h = self._state.open()
         if status == _NOMEM:
@@ -158,12 +167,35 @@ class StreamPool:
         return int(h)
 
     def close(self, handle: int) -> None:
-        """Close a stream and free its buffers (its rows still owed are dropped)."""
+        """Close a stream and free its buffers (its rows still owed are dropped).
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> pool = ff.StreamPool()
+        >>> h = pool.open()
+        >>> pool.close(h)
+        >>> len(pool)
+        0
+        """
         with self._lock:
             self._check(self._state.close(_int(handle, "handle")), handle)
 
     def reset(self, handle: int) -> None:
-        """Start a new utterance on a stream (also after :meth:`flush`)."""
+        """Start a new utterance on a stream (also after :meth:`flush`).
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> pool = ff.StreamPool()
+        >>> h = pool.open()
+        >>> x = np.zeros(800, np.float32)
+        >>> first = np.concatenate(pool.push([h], [x]) + [pool.flush(h)])
+        >>> pool.reset(h)
+        >>> again = np.concatenate(pool.push([h], [x]) + [pool.flush(h)])
+        >>> bool((first == again).all())
+        True
+        """
         with self._lock:
             self._check(self._state.reset(_int(handle, "handle")), handle)
 
@@ -171,6 +203,17 @@ class StreamPool:
         """End one stream's utterance: return its rows still owed (as ``Stream.flush``).
 
         Call :meth:`reset` before pushing to that handle again.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> pool = ff.StreamPool(ff.Config(deltas=1))  # deltas look 2 frames ahead
+        >>> h = pool.open()
+        >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+        >>> head = pool.push([h], [y])[0]
+        >>> tail = pool.flush(h)
+        >>> head.shape[0], tail.shape[0]
+        (96, 2)
         """
         h = _int(handle, "handle")
         with self._lock:
@@ -270,6 +313,14 @@ class StreamPool:
         """Rows ``push(handles, chunks)`` returns when every chunk has ``n_samples`` samples.
 
         For sizing ``out``; the exact count, as ``Stream.frames_for``.
+
+        Examples
+        --------
+        >>> import fastfeat as ff
+        >>> pool = ff.StreamPool()  # 400-sample frames every 160 samples
+        >>> a, b = pool.open(), pool.open()
+        >>> pool.rows_for([a, b], 400), pool.rows_for([a, b], 399)
+        (2, 0)
         """
         h = _handles(handles)
         m = _int(n_samples, "n_samples")

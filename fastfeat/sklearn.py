@@ -390,6 +390,14 @@ class CMVN(TransformerMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import CMVN
+        >>> mats = [np.random.default_rng(i).standard_normal((50, 13)).astype(np.float32) for i in range(3)]
+        >>> CMVN("global").fit(mats).n_features_in_
+        13
         """
         self._check_params()
         mats, _ = _as_matrices(X)
@@ -399,7 +407,17 @@ class CMVN(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Any) -> Any:
-        """Normalise every matrix of X (same form as X, float32)."""
+        """Normalise every matrix of X (same form as X, float32).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import CMVN
+        >>> mats = [np.random.default_rng(i).standard_normal((50, 13)).astype(np.float32) for i in range(3)]
+        >>> out = CMVN(norm_vars=True).fit(mats).transform(mats)
+        >>> bool(np.allclose(out[0].mean(axis=0), 0, atol=1e-5)), bool(np.allclose(out[0].std(axis=0), 1, atol=1e-4))
+        (True, True)
+        """
         check_is_fitted(self, "n_features_in_")
         self._check_params()
         mats, single = _as_matrices(X)
@@ -509,14 +527,32 @@ class Pooling(TransformerMixin, BaseEstimator):
         self.percentiles = percentiles
 
     def fit(self, X: Any, y: Any = None) -> "Pooling":
-        """Check the parameters and X; nothing is learnt."""
+        """Check the parameters and X; nothing is learnt.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import Pooling
+        >>> mats = [np.random.default_rng(i).standard_normal((50, 13)).astype(np.float32) for i in range(3)]
+        >>> Pooling("mean").fit(mats).n_features_in_
+        13
+        """
         _check_pooling(self.pooling, self.n_frames, self.percentiles, allow_none=False)
         mats, _ = _as_matrices(X)
         self.n_features_in_ = mats[0].shape[1]
         return self
 
     def transform(self, X: Any) -> np.ndarray:
-        """Pooled vectors, shape (n_matrices, pooled dims), float32."""
+        """Pooled vectors, shape (n_matrices, pooled dims), float32.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import Pooling
+        >>> mats = [np.random.default_rng(i).standard_normal((50, 13)).astype(np.float32) for i in range(3)]
+        >>> Pooling("meanstd").fit(mats).transform(mats).shape
+        (3, 26)
+        """
         check_is_fitted(self, "n_features_in_")
         _check_pooling(self.pooling, self.n_frames, self.percentiles, allow_none=False)
         mats, _ = _as_matrices(X)
@@ -632,6 +668,14 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FeatureExtractor
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FeatureExtractor(cmvn="global").fit(X).n_features_out_
+        26
         """
         cfg = self._validate()
         if self.cmvn == "global":
@@ -643,7 +687,16 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """``fit(X).transform(X)``, extracting the features once."""
+        """``fit(X).transform(X)``, extracting the features once.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FeatureExtractor
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FeatureExtractor(pooling="mean").fit_transform(X).shape
+        (3, 13)
+        """
         cfg = self._validate()
         out = self._features(X, fit=True)
         self.n_features_out_ = (cfg.n_features if self.pooling is None else
@@ -651,14 +704,30 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         return out
 
     def transform(self, X: Any) -> Any:
-        """Pooled features: (n_signals, n_features_out_) float32 (a list of matrices with pooling=None).
+        """Pooled features: ``(n_signals, n_features_out_)`` float32 (a list of matrices with pooling=None).
 
         Without ``cmvn="global"`` nothing is learnt, so ``fit`` is optional.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FeatureExtractor
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FeatureExtractor().transform(X).shape  # mean and std of 13 MFCC
+        (3, 26)
         """
         return self._features(X, fit=False)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names such as ``mean_f0`` ... ``std_f38`` (``t3_f5`` for flatten)."""
+        """Names such as ``mean_f0`` ... ``std_f38`` (``t3_f5`` for flatten).
+
+        Examples
+        --------
+        >>> from fastfeat.sklearn import FeatureExtractor
+        >>> names = FeatureExtractor().get_feature_names_out()
+        >>> list(names[:2]), list(names[-1:])
+        (['mean_f0', 'mean_f1'], ['std_f12'])
+        """
         self._validate()
         cfg = _config(self.config)
         base = [f"f{i}" for i in range(cfg.n_features)]
@@ -746,7 +815,16 @@ class FrameFeatures(TransformerMixin, BaseEstimator):
                                     dtype=np.float32)
 
     def fit(self, X: Any, y: Any = None) -> "FrameFeatures":
-        """Check the parameters; with ``cmvn="global"`` learn the statistics of X."""
+        """Check the parameters; with ``cmvn="global"`` learn the statistics of X.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FrameFeatures
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FrameFeatures(context=2).fit(X).n_features_out_
+        65
+        """
         cfg = self._validate()
         if self.cmvn == "global":
             self._rows(X, fit=True)
@@ -756,16 +834,33 @@ class FrameFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
-        """``fit(X).transform(X)``, extracting the features once."""
+        """``fit(X).transform(X)``, extracting the features once.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FrameFeatures
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FrameFeatures(cmvn="global").fit_transform(X).shape  # 48 frames per signal
+        (144, 13)
+        """
         cfg = self._validate()
         out = self._rows(X, fit=True)
         self.n_features_out_ = cfg.n_features * (2 * int(self.context) + 1)
         return out
 
     def transform(self, X: Any) -> np.ndarray:
-        """Frame rows of every signal, concatenated: (total frames, n_features_out_) float32.
+        """Frame rows of every signal, concatenated: ``(total frames, n_features_out_)`` float32.
 
         Without ``cmvn="global"`` nothing is learnt, so ``fit`` is optional.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.sklearn import FrameFeatures
+        >>> X = [np.random.default_rng(i).standard_normal(8000).astype(np.float32) for i in range(3)]
+        >>> FrameFeatures(context=1).transform(X).shape
+        (144, 39)
         """
         return self._rows(X, fit=False)
 

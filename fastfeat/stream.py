@@ -107,7 +107,19 @@ class Stream:
         return start + c.frame_length + self.latency_frames * c.hop_length
 
     def frames_for(self, n_samples: int) -> int:
-        """Rows a push of ``n_samples`` samples would return now (for sizing ``out``)."""
+        """Rows a push of ``n_samples`` samples would return now (for sizing ``out``).
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> s = ff.Stream()  # 400-sample frames every 160 samples
+        >>> s.frames_for(399), s.frames_for(400), s.frames_for(560)
+        (0, 1, 2)
+        >>> s.push(np.zeros(400, np.float32)).shape[0]
+        1
+        >>> s.frames_for(160)  # the next frame needs 160 more samples
+        1
+        """
         return int(self._state.rows_for(int(n_samples)))
 
     def _buffer(self, rows: int, out: np.ndarray | None) -> np.ndarray:
@@ -146,6 +158,18 @@ class Stream:
             rejected push leaves the stream exactly as it was.
         RuntimeError
             The stream was flushed; call ``reset()`` first.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> s = ff.Stream()  # 25 ms frames every 10 ms at 16 kHz
+        >>> s.push(np.zeros(399, np.float32)).shape  # not a whole frame yet
+        (0, 13)
+        >>> s.push(np.zeros(321, np.float32)).shape  # 720 samples: frames 0, 1 and 2
+        (3, 13)
+        >>> out = np.empty((8, s.n_features), np.float32)  # reused: no allocation
+        >>> s.push(np.zeros(160, np.float32), out=out).shape
+        (1, 13)
         """
         # Fast path for a C-contiguous 1-D float32 array and a fitting `out`;
         # anything unusual, and every error, goes through _push_checked, which
@@ -171,6 +195,18 @@ class Stream:
         the last partial frame, delta look-ahead), computed exactly as batch
         computes them.  A signal too short for any frame gives 0 rows.  Call
         ``reset()`` before pushing the next utterance.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+        >>> s = ff.Stream(ff.Config(deltas=1))  # the deltas look 2 frames ahead
+        >>> head = s.push(y)
+        >>> tail = s.flush()
+        >>> head.shape[0], tail.shape[0]
+        (96, 2)
+        >>> bool((np.concatenate([head, tail]) == ff.Extractor(ff.Config(deltas=1))(y)).all())
+        True
         """
         buf = self._buffer(self._state.rows_for(-1), out)
         status, k = self._state.flush(buf)
@@ -180,7 +216,22 @@ class Stream:
         return buf[:k] if out is not None else buf
 
     def reset(self) -> None:
-        """Start a new utterance; tables and buffers are kept."""
+        """Start a new utterance; tables and buffers are kept.
+
+        Examples
+        --------
+        >>> import numpy as np, fastfeat as ff
+        >>> y = np.random.default_rng(0).standard_normal(8000).astype(np.float32)
+        >>> s = ff.Stream()
+        >>> first = np.concatenate([s.push(y), s.flush()])
+        >>> s.push(y)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: the stream was flushed; call reset() to start a new utterance
+        >>> s.reset()
+        >>> bool((np.concatenate([s.push(y), s.flush()]) == first).all())  # as a new stream
+        True
+        """
         self._state.reset()
 
 

@@ -70,6 +70,17 @@ class SpecAugment:
                      time_masks=time_masks, time_width=time_width, value=value, rng=0)  # validate now
 
     def __call__(self, features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The masked copy of ``features`` (``(n_frames, n_features)``), drawn from ``rng``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.torch import SpecAugment
+        >>> aug = SpecAugment(freq_masks=1, freq_width=4, time_masks=0, value=0.0)
+        >>> out = aug(np.ones((10, 20), np.float32), np.random.default_rng(1))
+        >>> int((out == 0).all(axis=0).sum()) <= 4, out.shape
+        (True, (10, 20))
+        """
         return spec_augment(features, freq_masks=self.freq_masks, freq_width=self.freq_width,
                             time_masks=self.time_masks, time_width=self.time_width,
                             value=self.value, rng=rng)
@@ -116,7 +127,14 @@ class FeatureDataset(_Dataset):
 
     Examples
     --------
-    See the module docstring; ``docs/examples/commands_cnn.py`` trains a CNN with it.
+    ``docs/examples/commands_cnn.py`` trains a CNN with it.
+
+    >>> from fastfeat.io import sample_files
+    >>> from fastfeat.torch import FeatureDataset
+    >>> ds = FeatureDataset(sample_files(), labels=["down", "left", "no", "right", "up", "yes"])
+    >>> image, label = ds[0]
+    >>> tuple(image.shape), int(label), ds.classes[:2]
+    ((1, 40, 98), 0, ['down', 'left'])
     """
 
     def __init__(self, items: Sequence[Any], labels: Sequence[Any] | None = None, *,
@@ -177,6 +195,17 @@ class FeatureDataset(_Dataset):
         ``split`` keeps one split (e.g. ``"train"``); other keywords go to the
         constructor.  Pass the training set's ``classes`` to the test set so
         the indices agree.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from fastfeat.io import sample_files
+        >>> from fastfeat.torch import FeatureDataset
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.csv")
+        >>> rows = [f"{p},{os.path.basename(p)[:-4]},v1,{'test' if i else 'train'}" for i, p in enumerate(sample_files())]
+        >>> _ = open(path, "w").write("path,label,speaker,split\\n" + "\\n".join(rows) + "\\n")
+        >>> len(FeatureDataset.from_manifest(path, split="test"))
+        5
         """
         from .datasets import read_manifest
 
@@ -186,14 +215,37 @@ class FeatureDataset(_Dataset):
         return cls(m.paths, m.labels, **kwargs)
 
     def set_epoch(self, epoch: int) -> None:
-        """Select the random draws of this epoch (call before each epoch)."""
+        """Select the random draws of this epoch (call before each epoch).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastfeat.torch import FeatureDataset, SpecAugment
+        >>> y = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+        >>> ds = FeatureDataset([y], spec_augment=SpecAugment())
+        >>> first = ds.features(0); ds.set_epoch(1)
+        >>> bool((ds.features(0) == first).all())  # other masks in another epoch
+        False
+        >>> ds.set_epoch(0); bool((ds.features(0) == first).all())  # and the same ones again
+        True
+        """
         self.epoch = int(epoch)
 
     def __len__(self) -> int:
         return len(self.items)
 
     def signal(self, index: int) -> np.ndarray:
-        """The (cached) signal of one item, before augmentation."""
+        """The (cached) signal of one item, before augmentation.
+
+        Examples
+        --------
+        >>> from fastfeat.io import sample_files
+        >>> from fastfeat.torch import FeatureDataset
+        >>> ds = FeatureDataset(sample_files())
+        >>> y = ds.signal(0)
+        >>> y.dtype.name, ds.signal(0) is y  # decoded once, then cached
+        ('float32', True)
+        """
         from .io import load
 
         x = self.items[index]
@@ -207,7 +259,15 @@ class FeatureDataset(_Dataset):
         return y
 
     def features(self, index: int) -> np.ndarray:
-        """Time-major features ``(n_frames, n_features)`` of one item, augmented and padded (numpy)."""
+        """Time-major features ``(n_frames, n_features)`` of one item, augmented and padded (numpy).
+
+        Examples
+        --------
+        >>> from fastfeat.io import sample_files
+        >>> from fastfeat.torch import FeatureDataset
+        >>> FeatureDataset(sample_files(), n_frames=50).features(0).shape
+        (50, 40)
+        """
         rng = np.random.default_rng([self.seed, self.epoch, index])
         y = self.signal(index)
         if self.waveform_augment is not None:

@@ -54,10 +54,12 @@ def _bad_cases():
         ("uint8", np.zeros(4000, np.uint8), TypeError, [r"{name}", "uint8", "float32"]),
         ("complex", ok.astype(np.complex64), TypeError, [r"{name}", "complex64", "float32 or float64"]),
         ("float16", ok.astype(np.float16), TypeError, [r"{name}", "float16", "float32 or float64"]),
-        ("stereo", np.stack([ok, ok]), ValueError, [r"{name}", "1-D", r"\(2, 4000\)"]),
-        ("stereo-T", np.ascontiguousarray(np.stack([ok, ok]).T), ValueError, [r"{name}", "1-D", r"\(4000, 2\)"]),
+        ("stereo", np.stack([ok, ok]), ValueError, [r"{name}", "1-D", r"\(2, 4000\)", r"{name}\.mean\(axis=0\)"]),
+        ("stereo-T", np.ascontiguousarray(np.stack([ok, ok]).T), ValueError,
+         [r"{name}", "1-D", r"\(4000, 2\)", r"{name}\.mean\(axis=1\)", "along axis 1"]),
         ("0-d", np.array(0.5, np.float32), ValueError, [r"{name}", "1-D", r"\(\)"]),
-        ("list", ok.tolist(), TypeError, [r"{name}", "numpy.ndarray", "float32 or float64"]),
+        ("list", ok.tolist(), TypeError, [r"{name}", "numpy.ndarray", "float32 or float64", "got list",
+                                          r"np\.asarray\({name}, dtype=np\.float32\)"]),
         ("scalar", 0.5, TypeError, [r"{name}", "numpy.ndarray"]),
         ("strided", good(8000)[::2], ValueError, [r"{name}", "contiguous"]),
         ("fortran-2d", np.asfortranarray(np.stack([ok, ok])), ValueError, [r"{name}", "1-D"]),
@@ -315,3 +317,34 @@ def test_refusal_does_not_modify_input():
     with pytest.raises(ValueError):
         extract(y)
     np.testing.assert_array_equal(y, before)
+
+
+# ---------------------------------------------------------------- Config fields as keywords
+
+def test_feature_functions_take_config_fields_as_keywords():
+    y = good(16000)
+    np.testing.assert_array_equal(ff.mfcc(y, sr=SR, n_mfcc=20, deltas=2),
+                                  ff.Extractor(ff.Config(n_mfcc=20, deltas=2))(y))
+    np.testing.assert_array_equal(ff.logmel(y, sr=SR, n_mels=80),
+                                  ff.Extractor(ff.Config(kind="logmel", n_mels=80))(y))
+    np.testing.assert_array_equal(ff.power_spectrum(y, sr=SR, n_fft=1024),
+                                  ff.Extractor(ff.Config(kind="power", n_fft=1024, log=None))(y))
+    kaldi = ff.Config.preset("kaldi", dither=0.0)  # keywords change the given config
+    np.testing.assert_array_equal(ff.mfcc(y, config=kaldi, n_mfcc=10),
+                                  ff.Extractor(kaldi.replace(n_mfcc=10))(y))
+
+
+def test_feature_keywords_are_validated_as_config_fields():
+    y = good()
+    with pytest.raises(TypeError, match=r"unknown Config field\(s\) n_ceps; valid fields: kind, sample_rate"):
+        ff.mfcc(y, sr=SR, n_ceps=20)
+    with pytest.raises(ValueError, match=r"^n_mfcc=41 exceeds n_mels=40; n_mfcc must be in \[1, 40\]$"):
+        ff.mfcc(y, sr=SR, n_mfcc=41)
+    with pytest.raises(TypeError, match=r"^n_mels=2\.5 must be an integer in \[1, 4096\]$"):
+        ff.logmel(y, sr=SR, n_mels=2.5)
+    with pytest.raises(ValueError, match=r"logmel needs log='ln', 'log10' or 'db'"):
+        ff.logmel(y, sr=SR, log=None)
+    with pytest.raises(ValueError, match=r"sr=16000 does not match the config's sample_rate=8000"):
+        ff.mfcc(y, sr=SR, sample_rate=8000)
+    with pytest.raises(TypeError, match=r"^n_mels=\[40\] must be an integer"):
+        ff.mfcc(y, sr=SR, n_mels=[40])  # unhashable: still Config's message

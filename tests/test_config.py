@@ -31,7 +31,9 @@ def _bad_values(name, spec):
     elif spec.kind == "bool":
         out += [(1, TypeError), (0, TypeError), ("True", TypeError), (None, TypeError), (1.0, TypeError)]
     elif spec.kind == "int":
-        out += [(1.5, TypeError), ("3", TypeError), (True, TypeError), (None, TypeError), (2.0, TypeError)]
+        out += [(1.5, TypeError), ("3", TypeError), (True, TypeError), (2.0, TypeError)]
+        if not spec.optional:
+            out.append((None, TypeError))
         if spec.low is not None:
             out.append((int(spec.low) - 1, ValueError))
         if spec.high is not None:
@@ -73,7 +75,8 @@ def test_bad_field_value(name, value, exc):
 
 def test_describe_texts():
     # the accepted ranges, as users read them
-    assert FIELDS["n_fft"].describe() == "an integer in [1, 1048576]"
+    assert FIELDS["n_fft"].describe() == "an integer in [1, 1048576] or None"
+    assert FIELDS["n_mels"].describe() == "an integer in [1, 4096]"
     assert FIELDS["power"].describe() == "a finite number in (0, 8]"
     assert FIELDS["fmax"].describe() == "a finite number in (0, inf) or None"
     assert FIELDS["preemphasis"].describe() == "a finite number in [0, 1]"
@@ -293,3 +296,60 @@ def test_repr_shows_changes_and_round_trips():
     for name in ff.config.PRESETS:
         cfg = ff.Config.preset(name)
         assert eval(repr(cfg), {"Config": ff.Config}) == cfg
+
+
+# ---------------------------------------------------------------- frame sizes in ms
+
+@pytest.mark.parametrize("sr", [8000, 16000, 22050, 44100, 48000, 11025])
+def test_default_frames_are_25_ms_every_10_ms_at_any_rate(sr):
+    cfg = ff.Config(sample_rate=sr)
+    # Kaldi's rule (knf FrameExtractionOptions: int(samp_freq * 0.001 * ms), round_to_power_of_two)
+    frame = int(sr * 0.001 * 25)
+    assert (cfg.frame_length, cfg.hop_length) == (frame, int(sr * 0.001 * 10))
+    assert cfg.n_fft >= cfg.frame_length > cfg.n_fft // 2 and cfg.n_fft & (cfg.n_fft - 1) == 0
+    assert abs(cfg.frame_length / sr - 0.025) < 1 / sr and abs(cfg.hop_length / sr - 0.010) < 1 / sr
+
+
+def test_derived_sizes_follow_replace_and_explicit_ones_stay():
+    cfg = ff.Config()
+    assert (cfg.frame_length, cfg.hop_length, cfg.n_fft) == (400, 160, 512)
+    at44 = cfg.replace(sample_rate=44100)
+    assert (at44.frame_length, at44.hop_length, at44.n_fft) == (1102, 441, 2048)
+    assert at44.replace(sample_rate=16000) == cfg
+    fixed = ff.Config(frame_length=512, hop_length=128)  # explicit sample counts
+    moved = fixed.replace(sample_rate=44100)
+    assert (moved.frame_length, moved.hop_length, moved.n_fft) == (512, 128, 512)
+    assert fixed.replace(frame_length=1000).n_fft == 1024  # n_fft None follows frame_length
+    assert ff.Config(n_fft=1024).replace(sample_rate=8000).n_fft == 1024
+    # a derived value equals the explicit one: the same Config (hash, eq)
+    assert ff.Config(frame_length=400, hop_length=160, n_fft=512) == cfg
+    assert hash(ff.Config(frame_length=400, hop_length=160, n_fft=512)) == hash(cfg)
+    # the record of a Config (to_dict) has the resolved numbers
+    assert ff.Config(sample_rate=8000).to_dict()["frame_length"] == 200
+
+
+def test_derived_sizes_are_validated_with_the_rest():
+    with pytest.raises(ValueError, match=r"frame_length=400 is larger than n_fft=256"):
+        ff.Config(n_fft=256)
+    with pytest.raises(ValueError, match=r"n_mels=40 exceeds the 2 FFT bins of n_fft=2"):
+        ff.Config(sample_rate=100)  # 25 ms = 2 samples
+    assert ff.Config(sample_rate=1, n_mels=1, n_mfcc=1, fmax=None).frame_length == 1  # never 0
+
+
+def test_presets_in_ms_follow_the_rate_and_librosa_stays_in_samples():
+    kal = ff.Config.preset("kaldi", sample_rate=8000)
+    assert (kal.frame_length, kal.hop_length, kal.n_fft) == (200, 80, 256)
+    psf = ff.Config.preset("python_speech_features", sample_rate=22050)
+    # psf's framesig rounds half up: 0.010 * 22050 = 220.5 -> 221 (Kaldi's rule gives 220)
+    assert (psf.frame_length, psf.hop_length, psf.n_fft) == (551, 221, 1024)
+    assert psf.replace(sample_rate=44100).frame_length == 1103
+    lib = ff.Config.preset("librosa", sample_rate=44100)
+    assert (lib.frame_length, lib.hop_length, lib.n_fft) == (2048, 512, 2048)
+
+
+def test_mfcc_at_44100_uses_25_ms_frames():
+    y = np.random.default_rng(0).standard_normal(44100).astype(np.float32)
+    feats = ff.mfcc(y, sr=44100)
+    assert feats.shape == (1 + (44100 - 1102) // 441, 13)
+    np.testing.assert_array_equal(feats, ff.Extractor(ff.Config(sample_rate=44100, frame_length=1102,
+                                                                hop_length=441, n_fft=2048))(y))

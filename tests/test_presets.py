@@ -78,13 +78,14 @@ def librosa_mfcc(y, sr, **kw):
         return librosa.feature.mfcc(y=_f64(y), sr=sr, **kw).T
 
 
-def knf_features(y, kind, **frame_opts):
+def knf_features(y, kind, sr=16000, **frame_opts):
     opts = knf.MfccOptions() if kind == "mfcc" else knf.FbankOptions()
     opts.frame_opts.dither = 0.0
+    opts.frame_opts.samp_freq = sr
     for k, v in frame_opts.items():
         setattr(opts.frame_opts, k, v)
     comp = knf.OnlineMfcc(opts) if kind == "mfcc" else knf.OnlineFbank(opts)
-    comp.accept_waveform(16000, _f64(y).tolist())
+    comp.accept_waveform(sr, _f64(y).tolist())
     comp.input_finished()
     n = comp.num_frames_ready
     dim = opts.num_ceps if kind == "mfcc" else opts.mel_opts.num_bins
@@ -160,22 +161,22 @@ def test_librosa_top_db_is_in_the_preset(speech):
 
 # ---------------------------------------------------------------- kaldi
 
-def check_kaldi(y, what, **over):
-    cfg = ff.Config.preset("kaldi", dither=0.0, **over)
+def check_kaldi(y, what, sr=16000, **over):
+    cfg = ff.Config.preset("kaldi", dither=0.0, sample_rate=sr, **over)
     frame_opts = {"snip_edges": over["snip_edges"]} if "snip_edges" in over else {}
-    ref_fb = knf_features(y, "fbank", **frame_opts)
+    ref_fb = knf_features(y, "fbank", sr, **frame_opts)
     if ref_fb.shape[0] == 0:  # knf returns no frame; fastfeat refuses a too-short signal
         with pytest.raises(ValueError, match="fewer than one frame"):
-            ff.mfcc(_f32(y), sr=16000, config=cfg)
+            ff.mfcc(_f32(y), sr=sr, config=cfg)
         with pytest.raises(ValueError, match="fewer than one frame"):
-            ff.logmel(_f32(y), sr=16000, config=cfg)
+            ff.logmel(_f32(y), sr=sr, config=cfg)
         return 0.0
     tol_fb = log_tolerance(ref_fb, knf_term=True)
-    r1 = assert_within(ff.logmel(_f32(y), sr=16000, config=cfg), ref_fb, tol_fb, f"kaldi fbank {what}")
-    ref_c = knf_features(y, "mfcc", **frame_opts)
+    r1 = assert_within(ff.logmel(_f32(y), sr=sr, config=cfg), ref_fb, tol_fb, f"kaldi fbank {what}")
+    ref_c = knf_features(y, "mfcc", sr, **frame_opts)
     tol_c = mfcc_tolerance(tol_fb, cfg.n_mfcc, cfg.lifter)
     tol_c[:, 0] = ENERGY_ATOL  # c0 is the log raw energy (use_energy=True)
-    r2 = assert_within(ff.mfcc(_f32(y), sr=16000, config=cfg), ref_c, tol_c, f"kaldi mfcc {what}")
+    r2 = assert_within(ff.mfcc(_f32(y), sr=sr, config=cfg), ref_c, tol_c, f"kaldi mfcc {what}")
     return max(r1, r2)
 
 
@@ -212,23 +213,39 @@ def test_kaldi_preset_keeps_kaldis_dither():
 
 # ---------------------------------------------------------------- python_speech_features
 
-def check_psf(y, what, **kw):
-    cfg = ff.Config.preset("python_speech_features")
+def check_psf(y, what, sr=16000, **kw):
+    cfg = ff.Config.preset("python_speech_features", sample_rate=sr)
     y64 = _f64(y)
-    ref_fb = psf.logfbank(y64, 16000)
+    # psf's own nfft default is 512 at every rate; the preset takes the power of
+    # two >= the frame (psf's calculate_nfft), the same 512 at 16 kHz
+    ref_fb = psf.logfbank(y64, sr, nfft=cfg.n_fft)
     tol_fb = log_tolerance(ref_fb)
-    r1 = assert_within(ff.logmel(_f32(y), sr=16000, config=cfg), ref_fb, tol_fb, f"psf logfbank {what}")
-    ref_c = psf.mfcc(y64, 16000)
+    r1 = assert_within(ff.logmel(_f32(y), sr=sr, config=cfg), ref_fb, tol_fb, f"psf logfbank {what}")
+    ref_c = psf.mfcc(y64, sr, nfft=cfg.n_fft)
     tol_c = mfcc_tolerance(tol_fb, cfg.n_mfcc, cfg.lifter)
     # c0 = log of the frame's spectrum energy: float32 sum of 257 bins
     tol_c[:, 0] = log_tolerance(np.log(np.maximum(np.exp(ref_c[:, :1]), 1e-300)))[:, 0] + ENERGY_ATOL
-    r2 = assert_within(ff.mfcc(_f32(y), sr=16000, config=cfg), ref_c, tol_c, f"psf mfcc {what}")
+    r2 = assert_within(ff.mfcc(_f32(y), sr=sr, config=cfg), ref_c, tol_c, f"psf mfcc {what}")
     return max(r1, r2)
 
 
 def test_psf_preset(speech):
     for name, y in all_signals(speech).items():
         check_psf(y, name)
+
+
+def _at_rate(speech, sr):
+    """Two speech clips resampled to ``sr`` (content up to the new Nyquist)."""
+    return {name: librosa.resample(speech[name].astype(np.float64), orig_sr=SPEECH_SR, target_sr=sr).astype(np.float32)
+            for name in ("turn_left", "yes")}
+
+
+@pytest.mark.parametrize("sr", [8000, 22050, 44100])
+def test_presets_in_ms_equal_their_reference_at_other_rates(speech, sr):
+    """kaldi and psf count frames in ms: at any rate the preset equals the reference's defaults."""
+    for name, y in _at_rate(speech, sr).items():
+        check_kaldi(y, f"{name}@{sr}", sr=sr)
+        check_psf(y, f"{name}@{sr}", sr=sr)
 
 
 @pytest.mark.parametrize("n", SHORT_LENGTHS)

@@ -5,9 +5,10 @@ Keyword names follow Kaldi's ``compute-fbank-feats`` / ``compute-mfcc-feats`` /
 ``torchaudio.compliance.kaldi`` (milliseconds for frame_length/frame_shift,
 ``high_freq <= 0`` meaning an offset from Nyquist, ``vtln_high < 0`` likewise);
 defaults are Kaldi's (kaldi-native-fbank's ``FbankOptions``/``MfccOptions``)
-except ``dither``, which defaults to 0 so that results are reproducible (Kaldi
-and kaldi-native-fbank add dither by default; pass ``dither=3e-5`` for
-kaldi-native-fbank's amount, drawn from fastfeat's seeded generator).  Output
+**except ``dither``, which defaults to 0 here** so that results are reproducible
+(Kaldi, kaldi-native-fbank and ``Config.preset("kaldi")`` add dither by default;
+pass ``dither=3e-5`` for kaldi-native-fbank's amount, drawn from fastfeat's
+seeded generator).  Output
 is (n_frames, n_features) like Kaldi's matrices; a signal shorter than one
 frame gives 0 rows, as in Kaldi and kaldi-native-fbank.
 
@@ -142,6 +143,13 @@ def fbank(waveform: np.ndarray, *, blackman_coeff: float = 0.42, channel: int = 
     as in Kaldi) is column 0, or the last column with ``htk_compat``.
     ``vtln_warp`` applies Kaldi's piecewise-linear VTLN warp to the mel bins.
 
+    Warnings
+    --------
+    ``dither`` defaults to **0** here (reproducible output), unlike Kaldi,
+    kaldi-native-fbank and ``Config.preset("kaldi")``, which all dither by
+    default (3e-5 on a [-1, 1] signal, Kaldi's 1.0 on the int16 scale).  Pass
+    ``dither=3e-5`` to get Kaldi's default.
+
     Examples
     --------
     >>> import numpy as np
@@ -179,6 +187,13 @@ def mfcc(waveform: np.ndarray, *, blackman_coeff: float = 0.42, cepstral_lifter:
     ``use_energy`` (Kaldi's default) replaces c0 by the log frame energy.
     ``htk_compat=True`` moves c0 (or the energy) last, c0 times sqrt(2) when
     it is not the energy, as Kaldi does.
+
+    Warnings
+    --------
+    ``dither`` defaults to **0** here (reproducible output), unlike Kaldi,
+    kaldi-native-fbank and ``Config.preset("kaldi")``, which all dither by
+    default (3e-5 on a [-1, 1] signal, Kaldi's 1.0 on the int16 scale).  Pass
+    ``dither=3e-5`` to get Kaldi's default.
 
     Examples
     --------

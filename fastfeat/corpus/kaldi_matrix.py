@@ -1,17 +1,17 @@
-"""Kaldi's binary matrix formats: what an ark holds after ``key `` (docs/corpus.md).
+"""Kaldi's binary matrix formats: what an ark holds after ``"key "`` (docs/corpus.md).
 
 ``"\\0B"`` then one of
 
-- ``FM `` / ``DM ``: a float32 / float64 matrix (``<int32 rows> <int32 cols>``,
+- ``"FM "`` / ``"DM "``: a float32 / float64 matrix (``<int32 rows> <int32 cols>``,
   each int preceded by its size byte ``\\x04``, then the values row by row);
-- ``CM ``: Kaldi's compressed matrix, method kSpeechFeature (what
+- ``"CM "``: Kaldi's compressed matrix, method kSpeechFeature (what
   ``copy-feats --compress=true`` writes for more than 8 rows): a global header
   ``<float32 min> <float32 range> <int32 rows> <int32 cols>``, then per column
   four uint16 percentiles (0, 25, 75, 100 %) on the 16-bit grid
   ``min + range * k / 65535``, then one byte per value, column by column,
   interpolating piecewise linearly between the column's percentiles
   (codes 0-64, 64-192, 192-255);
-- ``CM2 ``: kTwoByteAuto (what kAutomaticMethod picks for 8 rows or fewer):
+- ``"CM2 "``: kTwoByteAuto (what kAutomaticMethod picks for 8 rows or fewer):
   the same global header, then one uint16 per value, row by row.
 
 ``compress`` follows Kaldi's ``CompressedMatrix::CopyFromMat`` with
@@ -40,7 +40,7 @@ def _dims(rows: int, cols: int) -> bytes:
 
 
 def float_matrix(feats: np.ndarray) -> bytes:
-    """``\\0BFM `` + dims + float32 data: a plain Kaldi float matrix.
+    """``"\\0BFM "`` + dims + float32 data: a plain Kaldi float matrix.
 
     Examples
     --------
@@ -54,7 +54,7 @@ def float_matrix(feats: np.ndarray) -> bytes:
 
 
 def double_matrix(values: np.ndarray) -> bytes:
-    """``\\0BDM `` + dims + float64 data: a Kaldi double matrix (cmvn stats).
+    """``"\\0BDM "`` + dims + float64 data: a Kaldi double matrix (cmvn stats).
 
     Examples
     --------
@@ -117,7 +117,7 @@ def _to_codes(x: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def compress(feats: np.ndarray) -> bytes:
-    """Kaldi's compressed matrix of ``feats`` (kAutomaticMethod): ``\\0BCM `` or ``\\0BCM2 ``.
+    """Kaldi's compressed matrix of ``feats`` (kAutomaticMethod): ``"\\0BCM "`` or ``"\\0BCM2 "``.
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ def compress(feats: np.ndarray) -> bytes:
     Returns
     -------
     bytes
-        What Kaldi writes after ``key `` in an ark (``copy-feats
+        What Kaldi writes after ``"key "`` in an ark (``copy-feats
         --compress=true``): kSpeechFeature (1 byte per value plus 8 bytes
         per column) for more than 8 rows, kTwoByteAuto (2 bytes per value)
         otherwise.
@@ -185,7 +185,7 @@ def _read_exact(f: BinaryIO, n: int, what: str) -> bytes:
 
 
 def read_matrix(f: BinaryIO) -> np.ndarray:
-    """The matrix at the current position of ``f`` (after ``key ``): FM, DM, CM or CM2.
+    """The matrix at the current position of ``f`` (after ``"key "``): FM, DM, CM or CM2.
 
     Returns float32 (float64 for DM), decoded as Kaldi's ``CopyToMat``.
 
