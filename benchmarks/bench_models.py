@@ -1,7 +1,7 @@
 """The front ends of speech models: fastfeat's presets against the real libraries.
 
 Usage (from the repository root; needs the "models" extra: torch==2.13.0 CPU,
-openai-whisper, transformers, nemo_toolkit --no-deps)::
+openai-whisper, transformers, nemo_toolkit and speechbrain --no-deps: see .ci/run)::
 
     python -m benchmarks.bench_models            # 30 s clips, single thread
     python -m benchmarks.bench_models --quick
@@ -75,6 +75,7 @@ def _nemo_rows() -> list[tuple[str, str, Callable]]:
          lambda y: pre(input_signal=y[None, :], length=[len(y)])),
     ]
     try:
+        import nemo  # noqa: F401  (ImportError here, not test_nemo's pytest skip, without NeMo)
         import torch
 
         sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
@@ -93,6 +94,35 @@ def _nemo_rows() -> list[tuple[str, str, Callable]]:
     return rows
 
 
+def _speechbrain_rows(kind: str) -> list[tuple[str, str, Callable]]:
+    """(group, name, fn(y)) for SpeechBrain's Fbank() ("fbank") or MFCC() ("mfcc")."""
+    import fastfeat as ff
+    from fastfeat.compat.speechbrain import context_window
+
+    if kind == "fbank":
+        ext = ff.Extractor(ff.Config.preset("speechbrain"), threads=1)
+        rows: list[tuple[str, str, Callable]] = [("speechbrain", "fastfeat Extractor(preset 'speechbrain')", ext)]
+    else:
+        ext = ff.Extractor(ff.Config.preset("speechbrain_mfcc"), threads=1)
+        rows = [("speechbrain", "fastfeat context_window(Extractor(preset 'speechbrain_mfcc'))",
+                 lambda y: context_window(ext(y)))]
+    try:
+        import torch
+        from speechbrain.lobes import features as sb
+
+        torch.set_num_threads(1)
+        module = (sb.Fbank() if kind == "fbank" else sb.MFCC()).eval()
+
+        def sb_fn(y):
+            with torch.no_grad():
+                return module(torch.from_numpy(y[None, :]))
+
+        rows.append(("speechbrain", f"speechbrain {'Fbank' if kind == 'fbank' else 'MFCC'}() (torch CPU)", sb_fn))
+    except ImportError as exc:
+        print(f"bench_models: speechbrain not measured ({exc})", file=sys.stderr)
+    return rows
+
+
 def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -> str:
     """Measure and return the markdown section."""
     from .compare import time_interleaved  # compare imports this module lazily
@@ -102,7 +132,7 @@ def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -
     lines = [f"## Speech-model front ends ({CLIP_SECONDS:g} s clip, single thread)", "",
              "| implementation | best ms / clip | median ms / clip | x the fastfeat Extractor's time |",
              "| --- | ---: | ---: | ---: |"]
-    for rows in (_whisper_rows(), _nemo_rows()):
+    for rows in (_whisper_rows(), _nemo_rows(), _speechbrain_rows("fbank"), _speechbrain_rows("mfcc")):
         progress(f"model front ends: {rows[0][0]}, {len(rows)} implementations, {n_clips} x {CLIP_SECONDS:g} s clips")
         timings = time_interleaved({name: fn for _, name, fn in rows}, clips, repeats, budget)
         ours = timings[rows[0][1]].best

@@ -97,7 +97,7 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(c->mel_norm == FF_MELNORM_NONE || c->mel_norm == FF_MELNORM_SLANEY, "mel_norm");
     CHECK(isfinite(c->mel_pnorm) && c->mel_pnorm >= 0.0 &&
           (c->mel_pnorm == 0.0 || c->mel_norm == FF_MELNORM_NONE), "mel_pnorm");
-    CHECK(c->mel_triangles >= FF_TRI_MEL && c->mel_triangles <= FF_TRI_BIN, "mel_triangles");
+    CHECK(c->mel_triangles >= FF_TRI_MEL && c->mel_triangles <= FF_TRI_HZ_SYMMETRIC, "mel_triangles");
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");

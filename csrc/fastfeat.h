@@ -56,7 +56,7 @@ typedef enum { FF_PREEMPH_FRAME = 0, FF_PREEMPH_SIGNAL = 1 } ff_preemph_scope;
 typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
 typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
 typedef enum { FF_MELNORM_NONE = 0, FF_MELNORM_SLANEY = 1 } ff_mel_norm;
-typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2 } ff_mel_triangles;
+typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2, FF_TRI_HZ_SYMMETRIC = 3 } ff_mel_triangles;
 typedef enum { FF_LOG_NONE = 0, FF_LOG_LN = 1, FF_LOG_LOG10 = 2, FF_LOG_DB = 3 } ff_log;
 typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1, FF_FLOOR_ADD = 2 } ff_floor_mode;
 typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1 } ff_dct_norm;

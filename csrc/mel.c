@@ -7,7 +7,10 @@
  *   FF_TRI_MEL  linear in mel (Kaldi, HTK): weight of bin k from mel(f_k);
  *   FF_TRI_HZ   linear in Hz between the points (librosa.filters.mel);
  *   FF_TRI_BIN  points rounded down to FFT bins, floor((n_fft+1) f / sr),
- *               linear in bin index (python_speech_features).
+ *               linear in bin index (python_speech_features);
+ *   FF_TRI_HZ_SYMMETRIC  linear in Hz, centred on point m+1 and as wide on
+ *               both sides as from point m to point m+1, so it falls to
+ *               2 hz[m+1] - hz[m], not to point m+2 (SpeechBrain's Filterbank).
  * With vtln_warp != 1 every point is first moved by Kaldi's piecewise-linear
  * VTLN warp (MelBanks::VtlnWarpFreq), applied to its frequency in Hz.
  * mel_norm 'slaney' scales filter m by 2 / (hz[m+2] - hz[m]); mel_pnorm p > 0
@@ -71,6 +74,10 @@ static double weight(const ff_config *c, const double *mel_pts, const double *hz
     case FF_TRI_HZ:
         x = f;
         lo = hz_pts[m]; ce = hz_pts[m + 1]; hi = hz_pts[m + 2];
+        break;
+    case FF_TRI_HZ_SYMMETRIC:
+        x = f;
+        lo = hz_pts[m]; ce = hz_pts[m + 1]; hi = 2.0 * ce - lo;
         break;
     default: /* FF_TRI_BIN: psf's loops, [lo, ce) rising, [ce, hi) falling */
         x = (double)k;

@@ -116,7 +116,7 @@ _ENUMS: dict[str, dict[Any, int]] = {
     "spectrum_norm": {None: 0, "n_fft": 1},
     "mel_scale": {"htk": 0, "slaney": 1},
     "mel_norm": {None: 0, "slaney": 1},
-    "mel_triangles": {"mel": 0, "hz": 1, "bin": 2},
+    "mel_triangles": {"mel": 0, "hz": 1, "bin": 2, "hz_symmetric": 3},
     "log": {None: 0, "ln": 1, "log10": 2, "db": 3},
     "log_floor_mode": {"max": 0, "zero": 1, "add": 2},
     "dct_norm": {"ortho": 0, None: 1},

@@ -75,7 +75,7 @@ PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_SYMMETRIC = 0, 1, 2, 3
 PREEMPH_FRAME, PREEMPH_SIGNAL = 0, 1
 MEL_HTK, MEL_SLANEY = 0, 1
 MELNORM_NONE, MELNORM_SLANEY = 0, 1
-TRI_MEL, TRI_HZ, TRI_BIN = 0, 1, 2
+TRI_MEL, TRI_HZ, TRI_BIN, TRI_HZ_SYMMETRIC = 0, 1, 2, 3
 LOG_NONE, LOG_LN, LOG_LOG10, LOG_DB = 0, 1, 2, 3
 FLOOR_MAX, FLOOR_ZERO, FLOOR_ADD = 0, 1, 2
 DCT_ORTHO, DCT_NONE = 0, 1
@@ -180,7 +180,7 @@ def check_config(values: dict) -> str | None:
         (v["mel_norm"] in (0, 1), "mel_norm"),
         (fin(v["mel_pnorm"]) and v["mel_pnorm"] >= 0.0 and (v["mel_pnorm"] == 0.0 or v["mel_norm"] == 0),
          "mel_pnorm"),
-        (0 <= v["mel_triangles"] <= 2, "mel_triangles"),
+        (0 <= v["mel_triangles"] <= 3, "mel_triangles"),
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
         (fin(v["log_floor"]) and v["log_floor"] > 0.0, "log_floor"),
@@ -925,6 +925,10 @@ def _mel_weight(ip, mel, hz, bins, m, k):
     elif tri == TRI_HZ:
         x = f
         lo, ce, hi = hz[m], hz[m + 1], hz[m + 2]
+    elif tri == TRI_HZ_SYMMETRIC:  # SpeechBrain: as wide on both sides of point m+1
+        x = f
+        lo, ce = hz[m], hz[m + 1]
+        hi = 2.0 * ce - lo
     else:  # TRI_BIN: python_speech_features' loops, [lo, ce) rising, [ce, hi) falling
         x = np.float64(k)
         lo, ce, hi = bins[m], bins[m + 1], bins[m + 2]

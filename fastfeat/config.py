@@ -98,7 +98,7 @@ FIELDS: dict[str, FieldSpec] = {
     "fmax": FieldSpec("float", "highest filterbank frequency in Hz (<= sample_rate/2, except with mel_triangles='hz': librosa accepts more, the filters above Nyquist are then empty); None means sample_rate/2", low=0.0, high=None, low_open=True, optional=True),
     "mel_scale": _choice("'htk': 2595 log10(1 + f/700); 'slaney': linear below 1 kHz, logarithmic above (librosa default)", "htk", "slaney"),
     "mel_norm": _choice("None: peak 1; 'slaney': each filter divided by its width in Hz / 2 (librosa norm='slaney')", None, "slaney", optional=True),
-    "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins)", "mel", "hz", "bin"),
+    "mel_triangles": _choice("where the triangles are linear: 'mel' (Kaldi, HTK), 'hz' (librosa), 'bin' (python_speech_features: edges rounded down to FFT bins), 'hz_symmetric' (SpeechBrain: linear in Hz, centred on point m+1 and as wide above it as below, so it ends at 2 hz[m+1] - hz[m], not at point m+2)", "mel", "hz", "bin", "hz_symmetric"),
     "log": _choice("'ln', 'log10', 'db' (10 log10, librosa power_to_db) or None", None, "ln", "log10", "db", optional=True),
     "log_floor": FieldSpec("float", "values are floored here before the log (librosa amin)", low=0.0, high=None, low_open=True),
     "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features); 'add': log(x + log_floor) (NeMo's log_zero_guard_type='add')", "max", "zero", "add"),
@@ -377,7 +377,7 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio", "whisper", "nemo"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio", "whisper", "nemo", "speechbrain", "speechbrain_mfcc"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
@@ -389,7 +389,10 @@ class Config:
             ``"whisper"`` is the log-mel input of
             openai-whisper and transformers' WhisperFeatureExtractor (80 mel;
             ``n_mels=128`` for large-v3); ``"nemo"`` is NeMo's
-            AudioToMelSpectrogramPreprocessor.  docs/presets.md has the details.
+            AudioToMelSpectrogramPreprocessor; ``"speechbrain"`` is
+            speechbrain.lobes.features.Fbank() and ``"speechbrain_mfcc"`` its
+            MFCC() before the context window (fastfeat.compat.speechbrain).
+            docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
 
@@ -539,7 +542,22 @@ PRESETS: dict[str, dict[str, Any]] = {
         mel_scale="htk", mel_norm=None, mel_triangles="hz",
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho", lifter=0.0,
     ),
+    # speechbrain.lobes.features.Fbank() defaults: periodic Hamming, centred zero padding,
+    # power, 40 HTK-mel filters symmetric in Hz, 10 log10(max(x, 1e-10)) with top_db=80
+    "speechbrain": dict(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hamming", window_periodic=True, center=True, pad_mode="constant",
+        preemphasis=0.0, power=2.0, n_mels=40, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz_symmetric",
+        log="db", log_floor=1e-10, top_db=80.0,
+    ),
 }
+# speechbrain.lobes.features.MFCC() defaults before its context window
+# (fastfeat.compat.speechbrain.context_window stacks the 5 + 1 + 5 frames)
+PRESETS["speechbrain_mfcc"] = dict(
+    PRESETS["speechbrain"], kind="mfcc", n_mels=23, n_mfcc=20, dct_norm="ortho", lifter=0.0,
+    deltas=2, delta_width=2,
+)
 
 
 def fields_markdown() -> str:

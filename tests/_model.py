@@ -183,7 +183,18 @@ PRESETS: dict = {
         log="db", log_floor=1e-10, top_db=80.0, n_mfcc=40, dct_norm="ortho",
         lifter=0.0, energy=None,
     ),
+    # speechbrain.lobes.features.Fbank defaults (1.1.2)
+    "speechbrain": _preset(
+        kind="logmel", sample_rate=16000, frame_length=400, hop_length=160, n_fft=400,
+        window="hamming", window_periodic=True, center=True, pad_mode="constant",
+        preemphasis=0.0, power=2.0, n_mels=40, fmin=0.0, fmax=None,
+        mel_scale="htk", mel_norm=None, mel_triangles="hz_symmetric",
+        log="db", log_floor=1e-10, top_db=80.0,
+    ),
 }
+# speechbrain.lobes.features.MFCC defaults before its context window
+PRESETS["speechbrain_mfcc"] = {**PRESETS["speechbrain"], "kind": "mfcc", "n_mels": 23, "n_mfcc": 20,
+                               "dct_norm": "ortho", "lifter": 0.0, "deltas": 2, "delta_width": 2}
 
 
 def make_config(preset: str | None = None, **overrides) -> dict:
@@ -409,7 +420,9 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
       "mel": Kaldi - weights linear in mel of the bin frequency k*sr/n_fft;
       "hz":  librosa.filters.mel - edges converted to Hz, weights linear in Hz;
       "bin": python_speech_features.get_filterbanks - edges rounded down to
-             FFT bins, bin = floor((n_fft+1) * hz / sr), weights linear in bin.
+             FFT bins, bin = floor((n_fft+1) * hz / sr), weights linear in bin;
+      "hz_symmetric": speechbrain Filterbank - linear in Hz, centred on
+             hz[i+1], half-width hz[i+1] - hz[i] on both sides.
     ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]);
     ``mel_pnorm=p`` divides it by its p-norm over the bins.
     """
@@ -435,6 +448,10 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
         for i in range(n_mels):
             lo, c, hi = hz_pts[i], hz_pts[i + 1], hz_pts[i + 2]
             fb[i] = np.maximum(0.0, np.minimum((bin_freqs - lo) / (c - lo), (hi - bin_freqs) / (hi - c)))
+    elif tri == "hz_symmetric":
+        for i in range(n_mels):
+            lo, c = hz_pts[i], hz_pts[i + 1]
+            fb[i] = np.maximum(0.0, np.minimum((bin_freqs - lo) / (c - lo), (2.0 * c - lo - bin_freqs) / (c - lo)))
     elif tri == "bin":
         b = np.floor((n_fft + 1) * hz_pts / sr)
         for i in range(n_mels):

@@ -474,7 +474,8 @@ def test_deltas(deltas, width):
 
 
 @pytest.mark.parametrize("name", SYNTHETIC_NAMES)
-@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper", "nemo"])
+@pytest.mark.parametrize("preset", ["default", "librosa", "kaldi", "python_speech_features", "whisper", "nemo",
+                                    "speechbrain", "speechbrain_mfcc"])
 def test_presets_vs_model(preset, name):
     # nemo: the engine part (normalize runs in Python: test_nemo.py checks it against NeMo)
     over = dict(sample_rate=16000) if preset == "librosa" else dict(normalize=None) if preset == "nemo" \

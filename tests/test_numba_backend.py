@@ -569,7 +569,7 @@ BAD_VALUES = [
     ("window", 9), ("pad_mode", 5), ("preemphasis", 1.5), ("preemphasis", float("nan")),
     ("dither", -1.0), ("power", 0.0), ("power", 9.0), ("n_mels", 300), ("fmax", 9000.0),
     ("fmin", 8000.0), ("log_floor", 0.0), ("n_mfcc", 41), ("lifter", -1.0), ("deltas", 3),
-    ("delta_width", 0), ("delta_width", 65), ("mel_triangles", 3), ("energy", 3),
+    ("delta_width", 0), ("delta_width", 65), ("mel_triangles", 4), ("energy", 3),
     ("energy_source", 3), ("log", 4), ("log_floor_mode", 3), ("dct_norm", 2), ("mel_scale", 2),
 ]
 

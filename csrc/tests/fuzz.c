@@ -72,7 +72,7 @@ static void read_config(reader *r, ff_config *c)
     c->fmax = (take(r, 1) & 1) ? 8000.0 : 4000.0 + (double)(take(r, 1) % 40) * 100.0;
     c->mel_scale = (ff_mel_scale)(take(r, 1) & 1);
     c->mel_norm = (ff_mel_norm)(take(r, 1) & 1);
-    c->mel_triangles = (ff_mel_triangles)(take(r, 1) % 3);
+    c->mel_triangles = (ff_mel_triangles)(take(r, 1) % 4);
     c->log = (ff_log)(take(r, 1) % 4);
     c->log_floor = (take(r, 1) & 1) ? 1e-10f : 1.1920929e-07f;
     c->log_floor_mode = (ff_floor_mode)(take(r, 1) & 1);

@@ -132,6 +132,9 @@ static void test_variants(void)
     c.mel_triangles = FF_TRI_HZ; c.fmax = 9000.0; c.deltas = 1; cfgs[nc] = c; names[nc++] = "librosa-center-false";
     c = base(); c.center = 1; c.pad_mode = FF_PAD_SYMMETRIC; c.dct_type = 1; c.dct_norm = FF_DCT_NONE;
     cfgs[nc] = c; names[nc++] = "symmetric-dct1";
+    c = base(); c.center = 1; c.n_fft = 400; c.window_periodic = 1; c.preemphasis = 0;
+    c.mel_triangles = FF_TRI_HZ_SYMMETRIC; c.log = FF_LOG_DB; c.n_mels = 23; c.n_mfcc = 20;
+    c.deltas = 2; cfgs[nc] = c; names[nc++] = "speechbrain-like";
 
     for (i = 0; i < nc; i++) {
         ff_extractor *e = NULL;
