@@ -6,7 +6,8 @@
 
 /* Entry (k, m) of the DCT matrix, as scipy.fft.dct(x, type, norm)[k] is
  * sum_m entry(k, m) x[m] (N = n_mels):
- *   type 2: 2 cos(pi k (2m + 1) / 2N); ortho: times sqrt(1/4N), sqrt(1/2N) for k > 0
+ *   type 2: 2 cos(pi k (2m + 1) / 2N); ortho: times sqrt(1/4N), sqrt(1/2N) for k > 0;
+ *           htk: sqrt(2/N) cos(...) for every k (HTK, TensorFlow's dct * rsqrt(2N))
  *   type 3: (m == 0 ? 1 : 2 cos(pi (2k + 1) m / 2N)); ortho: x[0] / sqrt(N),
  *           sqrt(2/N) cos(...) otherwise
  *   type 1: (m == 0 or N-1 ? 1 : 2) cos(pi k m / (N - 1)) (x[N-1] term (-1)^k);
@@ -27,7 +28,8 @@ static double dct_entry(const ff_config *c, int32_t k, int32_t m, double lift)
         if (ortho) v *= (edge_m ? sqrt(2.0) : 1.0) * (edge_k ? sqrt(0.5) : 1.0) / sqrt(2.0 * (nm - 1.0));
         return v * lift;
     }
-    /* ortho: scipy.fft.dct(type=2, norm="ortho"); none: 2 sum x cos(...). */
+    /* ortho: scipy.fft.dct(type=2, norm="ortho"); none: 2 sum x cos(...); htk: sqrt(2/N) sum. */
+    if (c->dct_norm == FF_DCT_HTK) return (sqrt(2.0 / nm) * lift) * cos(FF_PI * k * (2.0 * m + 1.0) / (2.0 * nm));
     return ((ortho ? sqrt((k == 0 ? 1.0 : 2.0) / nm) : 2.0) * lift) *
            cos(FF_PI * k * (2.0 * m + 1.0) / (2.0 * nm));
 }

@@ -59,6 +59,7 @@ void ff_config_default(ff_config *c)
     c->window_centered = 0;
     c->dct_type = 2;
     c->mel_pnorm = 0.0;
+    c->mel_first_bin = FF_FIRSTBIN_ANY;
 }
 
 #define CHECK(cond, name)            \
@@ -98,14 +99,16 @@ ff_status ff_config_check(const ff_config *c, const char **field)
     CHECK(isfinite(c->mel_pnorm) && c->mel_pnorm >= 0.0 &&
           (c->mel_pnorm == 0.0 || c->mel_norm == FF_MELNORM_NONE), "mel_pnorm");
     CHECK(c->mel_triangles >= FF_TRI_MEL && c->mel_triangles <= FF_TRI_HZ_SYMMETRIC, "mel_triangles");
+    CHECK(c->mel_first_bin == FF_FIRSTBIN_ANY || c->mel_first_bin == FF_FIRSTBIN_HTK, "mel_first_bin");
     CHECK(c->log >= FF_LOG_NONE && c->log <= FF_LOG_DB, "log");
     CHECK(c->kind != FF_KIND_MFCC || c->log != FF_LOG_NONE, "log");
     CHECK(isfinite(c->log_floor) && c->log_floor > 0.0f, "log_floor");
     CHECK(c->log_floor_mode >= FF_FLOOR_MAX && c->log_floor_mode <= FF_FLOOR_ADD, "log_floor_mode");
     CHECK(isfinite(c->top_db) && (c->top_db <= 0.0f || c->log != FF_LOG_NONE), "top_db");
     CHECK(c->n_mfcc >= 1 && (c->kind != FF_KIND_MFCC || c->n_mfcc <= c->n_mels), "n_mfcc");
-    CHECK(c->dct_norm == FF_DCT_ORTHO || c->dct_norm == FF_DCT_NONE, "dct_norm");
+    CHECK(c->dct_norm >= FF_DCT_ORTHO && c->dct_norm <= FF_DCT_HTK, "dct_norm");
     CHECK(c->dct_type >= 1 && c->dct_type <= 3, "dct_type");
+    CHECK(c->dct_norm != FF_DCT_HTK || c->dct_type == 2, "dct_norm");
     CHECK(c->dct_type != 1 || c->kind != FF_KIND_MFCC || c->n_mels >= 2, "dct_type");
     CHECK(isfinite(c->lifter) && c->lifter >= 0.0f, "lifter");
     CHECK(c->energy >= FF_ENERGY_NONE && c->energy <= FF_ENERGY_APPEND, "energy");

@@ -57,9 +57,12 @@ typedef enum { FF_SPECNORM_NONE = 0, FF_SPECNORM_NFFT = 1 } ff_spectrum_norm;
 typedef enum { FF_MEL_HTK = 0, FF_MEL_SLANEY = 1 } ff_mel_scale;
 typedef enum { FF_MELNORM_NONE = 0, FF_MELNORM_SLANEY = 1 } ff_mel_norm;
 typedef enum { FF_TRI_MEL = 0, FF_TRI_HZ = 1, FF_TRI_BIN = 2, FF_TRI_HZ_SYMMETRIC = 3 } ff_mel_triangles;
+/* FF_FIRSTBIN_HTK: bins below (int)(fmin / bin_width + 1.5) read nothing (HTK's klo, TF's Mfcc op) */
+typedef enum { FF_FIRSTBIN_ANY = 0, FF_FIRSTBIN_HTK = 1 } ff_mel_first_bin;
 typedef enum { FF_LOG_NONE = 0, FF_LOG_LN = 1, FF_LOG_LOG10 = 2, FF_LOG_DB = 3 } ff_log;
 typedef enum { FF_FLOOR_MAX = 0, FF_FLOOR_ZERO = 1, FF_FLOOR_ADD = 2 } ff_floor_mode;
-typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1 } ff_dct_norm;
+/* FF_DCT_HTK: sqrt(2 / n_mels) on every DCT-II coefficient, c0 included (HTK, TensorFlow) */
+typedef enum { FF_DCT_ORTHO = 0, FF_DCT_NONE = 1, FF_DCT_HTK = 2 } ff_dct_norm;
 typedef enum { FF_ENERGY_NONE = 0, FF_ENERGY_REPLACE_C0 = 1, FF_ENERGY_APPEND = 2 } ff_energy;
 typedef enum { FF_ESRC_RAW = 0, FF_ESRC_WINDOWED = 1, FF_ESRC_SPECTRUM = 2 } ff_energy_source;
 
@@ -115,6 +118,7 @@ typedef struct {
     int32_t window_centered;
     int32_t dct_type;             /* 1, 2 (default) or 3, as scipy.fft.dct type */
     double mel_pnorm;             /* > 0: each filter divided by its p-norm (librosa norm=p); 0 off */
+    ff_mel_first_bin mel_first_bin;
 } ff_config;
 
 /* The library's default configuration (16 kHz, 25 ms / 10 ms, MFCC). */

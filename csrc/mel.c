@@ -14,7 +14,9 @@
  * With vtln_warp != 1 every point is first moved by Kaldi's piecewise-linear
  * VTLN warp (MelBanks::VtlnWarpFreq), applied to its frequency in Hz.
  * mel_norm 'slaney' scales filter m by 2 / (hz[m+2] - hz[m]); mel_pnorm p > 0
- * divides it by its p-norm over the bins (librosa norm=p).
+ * divides it by its p-norm over the bins (librosa norm=p).  mel_first_bin
+ * 'htk' zeroes the bins below (int)(fmin / bin_width + 1.5) (HTK's klo; the
+ * start_index_ of TensorFlow's MfccMelFilterbank).
  * Only the non-zero band of each filter is stored and applied.
  */
 #include <math.h>
@@ -66,6 +68,8 @@ static double weight(const ff_config *c, const double *mel_pts, const double *hz
 {
     const double f = (double)k * c->sample_rate / c->n_fft;
     double lo, ce, hi, x, up, down;
+    if (c->mel_first_bin == FF_FIRSTBIN_HTK && k < (int32_t)(1.5 + c->fmin / ((double)c->sample_rate / c->n_fft)))
+        return 0.0;
     switch (c->mel_triangles) {
     case FF_TRI_MEL:
         x = hz_to_mel(f, c->mel_scale);

@@ -119,7 +119,8 @@ _ENUMS: dict[str, dict[Any, int]] = {
     "mel_triangles": {"mel": 0, "hz": 1, "bin": 2, "hz_symmetric": 3},
     "log": {None: 0, "ln": 1, "log10": 2, "db": 3},
     "log_floor_mode": {"max": 0, "zero": 1, "add": 2},
-    "dct_norm": {"ortho": 0, None: 1},
+    "dct_norm": {"ortho": 0, None: 1, "htk": 2},
+    "mel_first_bin": {None: 0, "htk": 1},
     "energy": {None: 0, "replace_c0": 1, "append": 2},
     "energy_source": {"raw": 0, "windowed": 1, "spectrum": 2},
 }

@@ -48,6 +48,7 @@ cdef extern from "fastfeat.h" nogil:
         double blackman_coeff, vtln_warp, vtln_low, vtln_high
         int32_t window_centered, dct_type
         double mel_pnorm
+        int mel_first_bin
     ctypedef struct ff_extractor:
         pass
     ctypedef struct ff_workspace:
@@ -158,7 +159,7 @@ cdef int _fill(ff_config *c, dict v) except -1:
     c.blackman_coeff = v["blackman_coeff"]
     c.vtln_warp = v["vtln_warp"]; c.vtln_low = v["vtln_low"]; c.vtln_high = v["vtln_high"]
     c.window_centered = v["window_centered"]; c.dct_type = v["dct_type"]
-    c.mel_pnorm = v["mel_pnorm"]
+    c.mel_pnorm = v["mel_pnorm"]; c.mel_first_bin = v["mel_first_bin"]
     return 0
 
 

@@ -78,7 +78,8 @@ MELNORM_NONE, MELNORM_SLANEY = 0, 1
 TRI_MEL, TRI_HZ, TRI_BIN, TRI_HZ_SYMMETRIC = 0, 1, 2, 3
 LOG_NONE, LOG_LN, LOG_LOG10, LOG_DB = 0, 1, 2, 3
 FLOOR_MAX, FLOOR_ZERO, FLOOR_ADD = 0, 1, 2
-DCT_ORTHO, DCT_NONE = 0, 1
+DCT_ORTHO, DCT_NONE, DCT_HTK = 0, 1, 2
+FIRSTBIN_ANY, FIRSTBIN_HTK = 0, 1
 ENERGY_NONE, ENERGY_REPLACE_C0, ENERGY_APPEND = 0, 1, 2
 ESRC_RAW, ESRC_WINDOWED, ESRC_SPECTRUM = 0, 1, 2
 MAX_FFT, MAX_MELS, MAX_DELTA_WIDTH = 1 << 20, 4096, 64
@@ -110,9 +111,9 @@ _INT_FIELDS = ("kind", "sample_rate", "frame_length", "hop_length", "n_fft", "wi
 # derived: bins, spectral columns, static width, row width, the seed's bits,
 # the complex FFT size (n/2 for even n, n for odd), Bluestein's size (0: none)
 N_BINS, N_SPEC, N_STATIC, N_FEAT, SEED, FFT_H, FFT_M = range(26, 33)
-# window_centered and dct_type, after the derived sizes; then drop_last_frame
-WIN_CENTERED, DCT_TYPE, DROP_LAST = 33, 34, 35
-_N_IP = 36
+# window_centered and dct_type, after the derived sizes; then drop_last_frame, mel_first_bin
+WIN_CENTERED, DCT_TYPE, DROP_LAST, MEL_FIRST_BIN = 33, 34, 35, 36
+_N_IP = 37
 _FLOAT32_FIELDS = ("preemphasis", "dither", "power", "log_floor", "top_db", "lifter",
                    "log_offset", "log_scale")
 # TOP_DB holds top_db in the units of the log (pipeline.c top_db_units)
@@ -181,14 +182,16 @@ def check_config(values: dict) -> str | None:
         (fin(v["mel_pnorm"]) and v["mel_pnorm"] >= 0.0 and (v["mel_pnorm"] == 0.0 or v["mel_norm"] == 0),
          "mel_pnorm"),
         (0 <= v["mel_triangles"] <= 3, "mel_triangles"),
+        (v["mel_first_bin"] in (FIRSTBIN_ANY, FIRSTBIN_HTK), "mel_first_bin"),
         (0 <= v["log"] <= 3, "log"),
         (v["kind"] != KIND_MFCC or v["log"] != LOG_NONE, "log"),
         (fin(v["log_floor"]) and v["log_floor"] > 0.0, "log_floor"),
         (v["log_floor_mode"] in (0, 1, 2), "log_floor_mode"),
         (fin(v["top_db"]) and (v["top_db"] <= 0.0 or v["log"] != LOG_NONE), "top_db"),
         (v["n_mfcc"] >= 1 and (v["kind"] != KIND_MFCC or v["n_mfcc"] <= v["n_mels"]), "n_mfcc"),
-        (v["dct_norm"] in (0, 1), "dct_norm"),
+        (v["dct_norm"] in (DCT_ORTHO, DCT_NONE, DCT_HTK), "dct_norm"),
         (1 <= v["dct_type"] <= 3, "dct_type"),
+        (v["dct_norm"] != DCT_HTK or v["dct_type"] == 2, "dct_norm"),
         (v["dct_type"] != 1 or v["kind"] != KIND_MFCC or v["n_mels"] >= 2, "dct_type"),
         (fin(v["lifter"]) and v["lifter"] >= 0.0, "lifter"),
         (0 <= v["energy"] <= 2, "energy"),
@@ -227,6 +230,7 @@ def _pack(values: dict) -> tuple[np.ndarray, np.ndarray]:
     ip[SEED] = np.array([int(values["seed"])], np.uint64).view(np.int64)[0]
     ip[WIN_CENTERED], ip[DCT_TYPE] = int(values["window_centered"]), int(values["dct_type"])
     ip[DROP_LAST] = int(values["drop_last_frame"])
+    ip[MEL_FIRST_BIN] = int(values["mel_first_bin"])
     h = n_fft // 2 if n_fft % 2 == 0 else n_fft
     ip[FFT_H] = h
     if n_fft % 2 == 0 and (h & (h - 1)) == 0:
@@ -918,6 +922,8 @@ def _mel_to_hz(m, scale):
 def _mel_weight(ip, mel, hz, bins, m, k):
     """Dense weight of filter m at FFT bin k (float64), per the triangle convention."""
     f = np.float64(k) * ip[SR] / ip[NFFT]
+    if ip[MEL_FIRST_BIN] == FIRSTBIN_HTK and k < int(1.5 + hz[0] / (np.float64(ip[SR]) / ip[NFFT])):
+        return 0.0  # HTK's klo (mel.c weight); hz[0] is fmin
     tri = ip[MEL_TRI]
     if tri == TRI_MEL:
         x = _hz_to_mel(f, ip[MEL_SCALE])
@@ -1054,6 +1060,8 @@ def _dct_entry(ip, k, m, lift):
         if ortho:
             v *= (math.sqrt(2.0) if edge_m else 1.0) * (math.sqrt(0.5) if edge_k else 1.0) / math.sqrt(2.0 * (nm - 1.0))
         return v * lift
+    if ip[DCT_NORM] == DCT_HTK:  # sqrt(2/N) for every k (HTK, TensorFlow)
+        return (math.sqrt(2.0 / nm) * lift) * math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm))
     return ((math.sqrt((1.0 if k == 0 else 2.0) / nm) if ortho else 2.0) * lift) * \
         math.cos(_PI * k * (2.0 * m + 1.0) / (2.0 * nm))
 

@@ -104,7 +104,7 @@ FIELDS: dict[str, FieldSpec] = {
     "log_floor_mode": _choice("'max': log(max(x, log_floor)) (librosa amin, Kaldi); 'zero': only exact zeros become log_floor (python_speech_features); 'add': log(x + log_floor) (NeMo's log_zero_guard_type='add')", "max", "zero", "add"),
     "top_db": FieldSpec("float", "clip every spectral value to (maximum over the whole signal) - top_db dB, in the units of `log`: top_db with 'db' (librosa), top_db/10 with 'log10' (Whisper's max - 8 is top_db=80), top_db ln(10)/10 with 'ln'; needs the whole signal, so Stream refuses it (fastfeat.stream.window_step applies it per window)", low=0.0, high=None, low_open=True, optional=True),
     "n_mfcc": FieldSpec("int", "cepstral coefficients kept (<= n_mels)", low=1, high=4096),
-    "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf) or None (scipy's unnormalised 2*sum)", "ortho", None, optional=True),
+    "dct_norm": _choice("DCT-II normalisation: 'ortho' (orthonormal, librosa/Kaldi/psf), None (scipy's unnormalised 2*sum) or 'htk' (sqrt(2/n_mels) on every coefficient, c0 included: HTK, TensorFlow's mfccs_from_log_mel_spectrograms and Mfcc op; needs dct_type=2)", "ortho", None, "htk", optional=True),
     "lifter": FieldSpec("float", "cepstral lifter L: c_i *= 1 + (L/2) sin(pi i / L); 0 disables (Kaldi, psf use 22)", low=0.0, high=None),
     "energy": _choice("log frame energy: 'replace_c0' (MFCC only; Kaldi/HTK/psf), 'append' (extra last static column) or None", None, "replace_c0", "append", optional=True),
     "energy_source": _choice("what the energy measures: 'raw' (sum of squares after DC removal, before pre-emphasis and window: Kaldi raw_energy), 'windowed' (after the window), 'spectrum' (sum of the spectrum bins: python_speech_features)", "raw", "windowed", "spectrum"),
@@ -121,6 +121,7 @@ FIELDS: dict[str, FieldSpec] = {
     "window_centered": FieldSpec("bool", "when center is False: frames span n_fft samples with the frame_length window centred in them, zeros outside, so 1 + (N - n_fft) // hop_length frames (librosa center=False); needs snip_edges=True, pad_end=False. center=True always centres the window"),
     "dct_type": FieldSpec("int", "DCT type as scipy.fft.dct: 2 (MFCC), 3 (its inverse; HTK-style in librosa) or 1 (needs n_mels >= 2); dct_norm applies to each", low=1, high=3),
     "mel_pnorm": FieldSpec("float", "divide each filter by its p-norm over the FFT bins (librosa norm=p, librosa.util.normalize); None: off; needs mel_norm=None", low=0.0, high=None, low_open=True, optional=True),
+    "mel_first_bin": _choice("None: the filters read every FFT bin their triangles cover; 'htk': the bins below int(fmin / bin_width + 1.5) read nothing: the DC, and the bin nearest fmin even where the first triangle covers it (HTK's klo, TensorFlow's Mfcc op)", None, "htk", optional=True),
 }
 
 
@@ -235,6 +236,7 @@ class Config:
     window_centered: bool = False
     dct_type: int = 2
     mel_pnorm: float | None = None
+    mel_first_bin: str | None = None
 
     def __post_init__(self) -> None:
         derived: dict[str, Any] = {}  # field -> what it was derived from (replace re-derives it)
@@ -293,6 +295,9 @@ class Config:
         if self.mel_pnorm is not None and self.mel_norm is not None:
             raise ValueError(f"mel_pnorm={self.mel_pnorm} needs mel_norm=None (got mel_norm={self.mel_norm!r}); "
                              f"a filter has one normalisation")
+        if self.dct_norm == "htk" and self.dct_type != 2:
+            raise ValueError(f"dct_norm='htk' needs dct_type=2 (got dct_type={self.dct_type}); HTK's scaling is "
+                             f"defined for the DCT-II; use dct_norm='ortho' or None")
         if self.dct_type == 1 and self.kind == "mfcc" and self.n_mels < 2:
             raise ValueError("dct_type=1 needs n_mels >= 2 (scipy's DCT-I is undefined for one value)")
         if self.pad_end and (self.center or not self.snip_edges):
@@ -377,7 +382,7 @@ class Config:
 
         Parameters
         ----------
-        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio", "whisper", "nemo", "speechbrain", "speechbrain_mfcc"}
+        name : {"default", "librosa", "kaldi", "python_speech_features", "torchaudio", "whisper", "nemo", "speechbrain", "speechbrain_mfcc", "tensorflow", "tensorflow_tutorial", "tensorflow_speech_commands"}
             ``"librosa"`` is librosa.feature.mfcc/melspectrogram with librosa's
             own defaults (22050 Hz, n_fft 2048, hop 512, Hann, centred, Slaney
             mel, dB with top_db=80, 20 MFCC); ``"kaldi"`` is
@@ -392,6 +397,13 @@ class Config:
             AudioToMelSpectrogramPreprocessor; ``"speechbrain"`` is
             speechbrain.lobes.features.Fbank() and ``"speechbrain_mfcc"`` its
             MFCC() before the context window (fastfeat.compat.speechbrain).
+            ``"tensorflow"`` is tf.signal's MFCC recipe (stft, |.|,
+            linear_to_mel_weight_matrix, log(x + 1e-6),
+            mfccs_from_log_mel_spectrograms; ``kind="logmel"`` for the
+            log-mel), ``"tensorflow_tutorial"`` the magnitude spectrogram of
+            TensorFlow's simple audio recognition tutorial and
+            ``"tensorflow_speech_commands"`` the AudioSpectrogram + Mfcc ops
+            of its speech-commands training (fastfeat.compat.tensorflow).
             docs/presets.md has the details.
         **overrides
             Config fields to change, e.g. ``sample_rate=16000``.
@@ -557,6 +569,38 @@ PRESETS: dict[str, dict[str, Any]] = {
 PRESETS["speechbrain_mfcc"] = dict(
     PRESETS["speechbrain"], kind="mfcc", n_mels=23, n_mfcc=20, dct_norm="ortho", lifter=0.0,
     deltas=2, delta_width=2,
+)
+
+# TensorFlow 2.21: tf.signal.stft (periodic Hann, no centring, fft_length the next power
+# of two) -> tf.abs -> linear_to_mel_weight_matrix (HTK mel, triangles in mel) ->
+# tf.math.log(x + 1e-6) -> mfccs_from_log_mel_spectrograms (DCT-II * rsqrt(2 N))[..., :13],
+# with the sizes of that docstring's example (1024 / 256 at 16 kHz, 80 bins 80 - 7600 Hz).
+# TF's hann_window(periodic=True) of an odd length is the symmetric window: its
+# frame_length=255 tutorial needs window_periodic=False.
+_TF_SIGNAL = dict(
+    kind="mfcc", sample_rate=16000, frame_length=1024, hop_length=256, n_fft=1024,
+    window="hann", window_periodic=True, center=False, snip_edges=True,
+    preemphasis=0.0, power=1.0, n_mels=80, fmin=80.0, fmax=7600.0,
+    mel_scale="htk", mel_norm=None, mel_triangles="mel",
+    log="ln", log_floor=1e-6, log_floor_mode="add", n_mfcc=13, dct_norm="htk", lifter=0.0,
+)
+PRESETS["tensorflow"] = _TF_SIGNAL
+# the "simple audio recognition" tutorial: tf.abs(tf.signal.stft(x, frame_length=255, frame_step=128))
+PRESETS["tensorflow_tutorial"] = dict(
+    kind="power", sample_rate=16000, frame_length=255, hop_length=128, n_fft=256,
+    window="hann", window_periodic=False, center=False, snip_edges=True, preemphasis=0.0, power=1.0,
+    log=None,
+)
+# tf.raw_ops.AudioSpectrogram(window_size=480, stride=160, magnitude_squared=True) -> tf.raw_ops.Mfcc
+# with its defaults (the speech-commands / micro-speech training): the Mfcc op's filterbank takes
+# the square root (so power 1), skips the bins below int(fmin / bin_width + 1.5), logs with a
+# 1e-12 floor and scales its DCT-II by sqrt(2 / channels).
+PRESETS["tensorflow_speech_commands"] = dict(
+    kind="mfcc", sample_rate=16000, frame_length=480, hop_length=160, n_fft=512,
+    window="hann", window_periodic=True, center=False, snip_edges=True,
+    preemphasis=0.0, power=1.0, n_mels=40, fmin=20.0, fmax=4000.0,
+    mel_scale="htk", mel_norm=None, mel_triangles="mel", mel_first_bin="htk",
+    log="ln", log_floor=1e-12, log_floor_mode="max", n_mfcc=13, dct_norm="htk", lifter=0.0,
 )
 
 

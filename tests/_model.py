@@ -113,6 +113,7 @@ DEFAULT: dict = dict(
     window_centered=False,
     dct_type=2,
     mel_pnorm=None,
+    mel_first_bin=None,
 )
 
 
@@ -195,6 +196,26 @@ PRESETS: dict = {
 # speechbrain.lobes.features.MFCC defaults before its context window
 PRESETS["speechbrain_mfcc"] = {**PRESETS["speechbrain"], "kind": "mfcc", "n_mels": 23, "n_mfcc": 20,
                                "dct_norm": "ortho", "lifter": 0.0, "deltas": 2, "delta_width": 2}
+# TensorFlow 2.21: tf.signal.stft -> tf.abs -> linear_to_mel_weight_matrix(80, ..., 80, 7600)
+# -> log(x + 1e-6) -> mfccs_from_log_mel_spectrograms[..., :13]
+PRESETS["tensorflow"] = _preset(
+    kind="mfcc", sample_rate=16000, frame_length=1024, hop_length=256, n_fft=1024,
+    window="hann", window_periodic=True, preemphasis=0.0, power=1.0, n_mels=80,
+    fmin=80.0, fmax=7600.0, mel_scale="htk", mel_triangles="mel", log="ln",
+    log_floor=1e-6, log_floor_mode="add", n_mfcc=13, dct_norm="htk",
+)
+# tf.abs(tf.signal.stft(x, 255, 128)): TF's periodic Hann of odd length is symmetric
+PRESETS["tensorflow_tutorial"] = _preset(
+    kind="power", sample_rate=16000, frame_length=255, hop_length=128, n_fft=256,
+    window="hann", window_periodic=False, preemphasis=0.0, power=1.0, log=None,
+)
+# tf.raw_ops.AudioSpectrogram(480, 160, magnitude_squared=True) -> tf.raw_ops.Mfcc defaults
+PRESETS["tensorflow_speech_commands"] = _preset(
+    kind="mfcc", sample_rate=16000, frame_length=480, hop_length=160, n_fft=512,
+    window="hann", window_periodic=True, preemphasis=0.0, power=1.0, n_mels=40,
+    fmin=20.0, fmax=4000.0, mel_scale="htk", mel_triangles="mel", mel_first_bin="htk",
+    log="ln", log_floor=1e-12, n_mfcc=13, dct_norm="htk",
+)
 
 
 def make_config(preset: str | None = None, **overrides) -> dict:
@@ -425,6 +446,8 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
              hz[i+1], half-width hz[i+1] - hz[i] on both sides.
     ``mel_norm="slaney"`` multiplies filter i by 2 / (hz[i+2] - hz[i]);
     ``mel_pnorm=p`` divides it by its p-norm over the bins.
+    ``mel_first_bin="htk"`` zeroes bins k < int(fmin * n_fft / sr + 1.5)
+    (HTK's klo; TensorFlow's MfccMelFilterbank start_index_).
     """
     sr, n_fft, n_mels = cfg["sample_rate"], cfg["n_fft"], cfg["n_mels"]
     scale = cfg["mel_scale"]
@@ -461,6 +484,10 @@ def mel_filterbank(cfg: dict) -> np.ndarray:
                 fb[i, k] = (b[i + 2] - k) / (b[i + 2] - b[i + 1])
     else:
         raise ValueError(f"unknown mel_triangles {tri!r}")
+    if cfg["mel_first_bin"] == "htk":
+        fb[:, :int(fmin / (sr / n_fft) + 1.5)] = 0.0
+    elif cfg["mel_first_bin"] is not None:
+        raise ValueError(f"unknown mel_first_bin {cfg['mel_first_bin']!r}")
     if cfg["mel_norm"] == "slaney":
         fb *= (2.0 / (hz_pts[2:] - hz_pts[:-2]))[:, None]
     elif cfg["mel_norm"] is not None:
@@ -532,8 +559,12 @@ def apply_log(x: np.ndarray, cfg: dict, top_db: bool = True) -> np.ndarray:
 
 def dct_matrix(n_mfcc: int, n_mels: int, norm, dct_type: int = 2) -> np.ndarray:
     """(n_mfcc, n_mels) DCT matrix, as scipy.fft.dct(type=dct_type, norm=norm)."""
-    if norm not in ("ortho", None):
+    if norm not in ("ortho", None, "htk"):
         raise ValueError(f"unknown dct_norm {norm!r}")
+    if norm == "htk":  # HTK / TensorFlow: sqrt(2/N) sum x[m] cos(pi k (m + 1/2) / N), every k
+        assert dct_type == 2, dct_type
+        k, m = np.arange(n_mfcc)[:, None], np.arange(n_mels)[None, :]
+        return math.sqrt(2.0 / n_mels) * np.cos(np.pi * k * (m + 0.5) / n_mels)
     N = n_mels
     D = np.zeros((n_mfcc, N))
     m = np.arange(N)

@@ -132,12 +132,16 @@ def log_tolerance(ref_log, unit: float = 1.0, knf_term: bool = False) -> np.ndar
 
 def mfcc_tolerance(tol_log, n_mfcc: int, lifter: float = 0.0, lifter_shift: int = 0,
                    dct_norm: str | None = "ortho", dct_type: int = 2) -> np.ndarray:
-    """tol_log propagated through the DCT (scipy's type and norm) and the lifter
+    """tol_log propagated through the DCT (scipy's type and norm; 'htk': the
+    ortho DCT-II with c0 times sqrt 2) and the lifter
     (1 + L/2 sin(pi (i + lifter_shift) / L); librosa uses shift 1), + 1e-5."""
     import scipy.fft
 
     n_mels = tol_log.shape[1]
-    D = scipy.fft.dct(np.eye(n_mels), type=dct_type, norm=dct_norm, axis=0)[:n_mfcc]  # (n_mfcc, n_mels)
+    D = scipy.fft.dct(np.eye(n_mels), type=dct_type, norm="ortho" if dct_norm == "htk" else dct_norm,
+                      axis=0)[:n_mfcc]  # (n_mfcc, n_mels)
+    if dct_norm == "htk":
+        D[0] *= np.sqrt(2.0)
     i = np.arange(n_mfcc) + lifter_shift
     lift = 1.0 + (lifter / 2.0) * np.sin(np.pi * i / lifter) if lifter else np.ones(n_mfcc)
     return tol_log @ np.abs(lift[:, None] * D).T + 1e-5

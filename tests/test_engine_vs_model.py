@@ -424,6 +424,20 @@ def test_mel(scale, mel_norm, triangles):
         check_all(ff.Config(kind="logmel", log=None, mel_scale=scale, mel_triangles=triangles, **norms, **extra))
 
 
+
+@pytest.mark.parametrize("triangles", ["mel", "hz"])
+@pytest.mark.parametrize("fmin", [0.0, 20.0, 47.0, 300.0])
+def test_mel_first_bin_htk(triangles, fmin):
+    # HTK's klo (TensorFlow's Mfcc op): bins below int(fmin / bin_width + 1.5) read nothing
+    for n_fft in (512, 400):
+        cfg = ff.Config(kind="logmel", log=None, n_fft=n_fft, frame_length=400, n_mels=40, fmin=fmin,
+                        fmax=4000.0, mel_triangles=triangles, mel_first_bin="htk")
+        check_all(cfg)
+        fb = M.mel_filterbank(M.make_config(**cfg.to_dict()))
+        skipped = int(fmin / (16000 / n_fft) + 1.5)
+        assert not fb[:, :skipped].any() and fb[:, skipped].any()
+
+
 @pytest.mark.parametrize("log", ["ln", "log10", "db"])
 @pytest.mark.parametrize("floor_mode", ["max", "zero", "add"])
 @pytest.mark.parametrize("floor", [1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-3])
@@ -451,6 +465,8 @@ def test_top_db(top_db):
 @pytest.mark.parametrize("n_mfcc", [1, 13, 40])
 def test_dct_and_lifter(dct_type, dct_norm, lifter, n_mfcc):
     check_all(ff.Config(dct_norm=dct_norm, lifter=lifter, n_mfcc=n_mfcc, dct_type=dct_type))
+    if dct_type == 2:  # HTK's / TensorFlow's sqrt(2/N) on every coefficient
+        check_all(ff.Config(dct_norm="htk", lifter=lifter, n_mfcc=n_mfcc))
 
 
 @pytest.mark.parametrize("energy,kind", [("replace_c0", "mfcc"), ("append", "mfcc"),
@@ -539,10 +555,11 @@ def configs(draw):
         mel_scale=draw(hst.sampled_from(["htk", "slaney"])),
         mel_norm=draw(hst.sampled_from([None, "slaney"])),
         mel_triangles=draw(hst.sampled_from(["mel", "hz", "bin"])),
+        mel_first_bin=draw(hst.sampled_from([None, "htk"])),
         log=log, log_floor=draw(hst.sampled_from([1e-10, 1.1920928955078125e-07, 2.220446049250313e-16, 1e-4])),
         log_floor_mode=draw(hst.sampled_from(["max", "zero", "add"])), top_db=top_db,
         n_mfcc=draw(hst.integers(min_value=1, max_value=n_mels)),
-        dct_norm=draw(hst.sampled_from(["ortho", None])),
+        dct_norm=draw(hst.sampled_from(["ortho", None, "htk"])),
         lifter=draw(hst.sampled_from([0.0, 22.0, 7.0])),
         energy=energy, energy_source=draw(hst.sampled_from(["raw", "windowed", "spectrum"])),
         deltas=draw(hst.integers(min_value=0, max_value=2)),

@@ -197,6 +197,8 @@ PRESETS = {
     "python_speech_features": ff.Config.preset("python_speech_features"),
     "whisper": ff.Config.preset("whisper", kind="mfcc"),  # top_db in log10 units, log_offset/scale
     "nemo": ff.Config.preset("nemo", kind="mfcc", normalize=None),  # log_floor_mode 'add'
+    "tensorflow": ff.Config.preset("tensorflow"),  # dct_norm 'htk'
+    "tensorflow_speech_commands": ff.Config.preset("tensorflow_speech_commands"),  # mel_first_bin 'htk'
 }
 
 
@@ -390,10 +392,11 @@ def configs(draw):
         mel_scale=draw(st.sampled_from(["htk", "slaney"])),
         mel_norm=draw(st.sampled_from([None, "slaney"])),
         mel_triangles=draw(st.sampled_from(["mel", "hz", "bin"])),
+        mel_first_bin=draw(st.sampled_from([None, "htk"])),
         log=log, log_floor=draw(st.sampled_from([1e-10, 1e-5])),
         log_floor_mode=draw(st.sampled_from(["max", "zero"])),
         top_db=draw(st.sampled_from([None, 60.0])) if log == "db" else None,
-        n_mfcc=draw(st.integers(1, n_mels)), dct_norm=draw(st.sampled_from(["ortho", None])),
+        n_mfcc=draw(st.integers(1, n_mels)), dct_norm=draw(st.sampled_from(["ortho", None, "htk"])),
         lifter=draw(st.sampled_from([0.0, 22.0])), energy=energy,
         energy_source=draw(st.sampled_from(["raw", "windowed", "spectrum"])),
         deltas=draw(st.integers(0, 2)), delta_width=draw(st.integers(1, 3)),
@@ -570,7 +573,8 @@ BAD_VALUES = [
     ("dither", -1.0), ("power", 0.0), ("power", 9.0), ("n_mels", 300), ("fmax", 9000.0),
     ("fmin", 8000.0), ("log_floor", 0.0), ("n_mfcc", 41), ("lifter", -1.0), ("deltas", 3),
     ("delta_width", 0), ("delta_width", 65), ("mel_triangles", 4), ("energy", 3),
-    ("energy_source", 3), ("log", 4), ("log_floor_mode", 3), ("dct_norm", 2), ("mel_scale", 2),
+    ("energy_source", 3), ("log", 4), ("log_floor_mode", 3), ("dct_norm", 3), ("mel_scale", 2),
+    ("mel_first_bin", 2),
 ]
 
 
@@ -585,7 +589,8 @@ def test_check_config_names_the_same_field():
             nb.Engine(values)
     for combo in (dict(pad_end=1, center=1), dict(kind=0, log=0), dict(top_db=10.0, log=0, kind=1),
                   dict(drop_last_frame=1, center=0), dict(log_scale=0.0), dict(log_offset=math.inf),
-                  dict(energy=1, kind=1), dict(preemphasis=1.00000001), dict(fmax=8000.0000001)):
+                  dict(energy=1, kind=1), dict(preemphasis=1.00000001), dict(fmax=8000.0000001),
+                  dict(dct_norm=2, dct_type=3)):
         values = dict(base, **combo)
         assert nb.check_config(values) == _engine.check_config(values), combo
 

@@ -135,6 +135,9 @@ static void test_variants(void)
     c = base(); c.center = 1; c.n_fft = 400; c.window_periodic = 1; c.preemphasis = 0;
     c.mel_triangles = FF_TRI_HZ_SYMMETRIC; c.log = FF_LOG_DB; c.n_mels = 23; c.n_mfcc = 20;
     c.deltas = 2; cfgs[nc] = c; names[nc++] = "speechbrain-like";
+    c = base(); c.frame_length = 480; c.preemphasis = 0; c.window = FF_WIN_HANN; c.window_periodic = 1;
+    c.power = 1.0f; c.fmin = 20.0; c.fmax = 4000.0; c.mel_first_bin = FF_FIRSTBIN_HTK;
+    c.log_floor = 1e-12f; c.dct_norm = FF_DCT_HTK; cfgs[nc] = c; names[nc++] = "tensorflow-mfcc-op";
 
     for (i = 0; i < nc; i++) {
         ff_extractor *e = NULL;
@@ -202,6 +205,10 @@ static void test_errors(void)
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "dct_type") == 0, "DCT-I of 1 value");
     c = base(); c.mel_pnorm = 2.0; c.mel_norm = FF_MELNORM_SLANEY;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "mel_pnorm") == 0, "two mel norms");
+    c = base(); c.dct_norm = FF_DCT_HTK; c.dct_type = 3;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "dct_norm") == 0, "htk DCT needs type 2");
+    c = base(); c.mel_first_bin = (ff_mel_first_bin)2;
+    EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "mel_first_bin") == 0, "mel_first_bin");
     c = base(); c.mel_pnorm = -1.0;
     EXPECT(ff_config_check(&c, &field) == FF_E_CONFIG && strcmp(field, "mel_pnorm") == 0, "mel_pnorm < 0");
     c = base(); c.window_centered = 1; c.pad_end = 1;
