@@ -1,7 +1,7 @@
 """The front ends of speech models: fastfeat's presets against the real libraries.
 
 Usage (from the repository root; needs the "models" extra: torch==2.13.0 CPU,
-openai-whisper, transformers, nemo_toolkit and speechbrain --no-deps: see .ci/run)::
+openai-whisper, transformers, nemo_toolkit, speechbrain --no-deps and tensorflow-cpu: see .ci/run)::
 
     python -m benchmarks.bench_models            # 30 s clips, single thread
     python -m benchmarks.bench_models --quick
@@ -123,6 +123,72 @@ def _speechbrain_rows(kind: str) -> list[tuple[str, str, Callable]]:
     return rows
 
 
+def _tensorflow_rows(recipe: str) -> list[tuple[str, str, Callable]]:
+    """(group, name, fn(y)) for a TensorFlow recipe: the fastfeat preset, then TensorFlow's ops
+    (in a tf.function, i.e. graph mode as tf.data.Dataset.map runs them; one intra-op thread)."""
+    import fastfeat as ff
+
+    preset = {"mfcc": "tensorflow", "tutorial": "tensorflow_tutorial", "ops": "tensorflow_speech_commands"}[recipe]
+    ext = ff.Extractor(ff.Config.preset(preset), threads=1)
+    rows: list[tuple[str, str, Callable]] = [(f"tensorflow {recipe}", f"fastfeat Extractor(preset {preset!r})", ext)]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow as tf
+    except ImportError as exc:
+        print(f"bench_models: tensorflow not measured ({exc})", file=sys.stderr)
+        return rows
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # already set: TensorFlow refuses once it has started (the second recipe)
+        pass
+    if recipe == "mfcc":
+        W = tf.signal.linear_to_mel_weight_matrix(80, 513, 16000, 80.0, 7600.0)
+
+        @tf.function
+        def fn(y):
+            log_mel = tf.math.log(tf.tensordot(tf.abs(tf.signal.stft(y, 1024, 256)), W, 1) + 1e-6)
+            return tf.signal.mfccs_from_log_mel_spectrograms(log_mel)[..., :13]
+        name = "TensorFlow tf.signal stft + mel + log + mfccs (tf.function)"
+    elif recipe == "tutorial":
+        @tf.function
+        def fn(y):
+            return tf.abs(tf.signal.stft(y, frame_length=255, frame_step=128))
+        name = "TensorFlow tf.abs(tf.signal.stft(y, 255, 128)) (tf.function)"
+    else:
+        @tf.function
+        def fn(y):
+            s = tf.raw_ops.AudioSpectrogram(input=tf.expand_dims(y, 1), window_size=480, stride=160,
+                                            magnitude_squared=True)
+            return tf.raw_ops.Mfcc(spectrogram=s, sample_rate=16000)
+        name = "TensorFlow AudioSpectrogram + Mfcc ops (tf.function)"
+    rows.append((f"tensorflow {recipe}", name, lambda y: fn(tf.constant(y)).numpy()))
+    return rows
+
+
+def run_tensorflow(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -> str:
+    """The TensorFlow recipes on 30 s and on 1 s clips (keyword spotting reads 1 s)."""
+    from .compare import time_interleaved
+
+    lines = ["## TensorFlow front ends (single thread)", "",
+             "| clip | implementation | best ms / clip | median ms / clip | x the fastfeat Extractor's time |",
+             "| --- | --- | ---: | ---: | ---: |"]
+    for seconds in (CLIP_SECONDS, 1.0):
+        n_clips, repeats, budget = (2, 5, 3.0) if quick else (4, 10, 6.0)
+        clips = make_clips(n_clips, seconds=seconds)
+        for recipe in ("mfcc", "tutorial", "ops"):
+            rows = _tensorflow_rows(recipe)
+            progress(f"model front ends: {rows[0][0]}, {n_clips} x {seconds:g} s clips")
+            timings = time_interleaved({name: fn for _, name, fn in rows}, clips, repeats, budget)
+            ours = timings[rows[0][1]].best
+            for _, name, _ in rows:
+                t = timings[name]
+                lines.append(f"| {seconds:g} s | {name} | {t.best * 1e3:.3f} | {t.median * 1e3:.3f} | "
+                             f"{t.best / ours:.1f}x |")
+    lines.append("")
+    return "\n".join(lines)
+
+
 def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -> str:
     """Measure and return the markdown section."""
     from .compare import time_interleaved  # compare imports this module lazily
@@ -140,7 +206,7 @@ def run(quick: bool = False, progress: Callable[[str], None] = lambda m: None) -
             t = timings[name]
             lines.append(f"| {name} | {t.best * 1e3:.2f} | {t.median * 1e3:.2f} | {t.best / ours:.1f}x |")
     lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + run_tensorflow(quick, progress)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
