@@ -582,6 +582,7 @@ def main():
     ])
 
     whisper_steps(y32)
+    tensorflow_steps(y32)
 
     print(f"\n(ran in {time.time() - t0:.1f} s)")
 
@@ -610,6 +611,44 @@ def whisper_steps(y32):
         n = min(len(out), len(ref))
         rows.append((name, len(out), len(ref), np.abs(out[:n] - ref[:n]).max()))
     table(["float64 model config", "frames", "openai-whisper frames", "max |diff| (common frames)"], rows)
+
+
+def tensorflow_steps(y32):
+    """Section 14: TensorFlow's steps, one at a time, against tf.signal and the Mfcc op."""
+    try:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+    except ImportError as exc:
+        print(f"\n(section 14 skipped: tensorflow not importable: {exc})")
+        return
+    section("14. TensorFlow: its own DCT scaling, and a filterbank that skips a bin")
+    s = tf.raw_ops.AudioSpectrogram(input=y32[:, None], window_size=480, stride=160, magnitude_squared=True)
+    op = tf.raw_ops.Mfcc(spectrogram=s, sample_rate=16000).numpy()[0]
+    stft = tf.signal.stft(y32, 1024, 256)
+    W = tf.signal.linear_to_mel_weight_matrix(80, 513, 16000, 80.0, 7600.0)
+    sig = tf.signal.mfccs_from_log_mel_spectrograms(tf.math.log(tf.tensordot(tf.abs(stft), W, 1) + 1e-6))
+    tut = tf.abs(tf.signal.stft(y32, 255, 128)).numpy()
+    x = y32.astype(np.float64)
+    C, T, U = (M.make_config(p) for p in ("tensorflow_speech_commands", "tensorflow", "tensorflow_tutorial"))
+    for title, ref, steps in (
+        ("Config.preset(\"tensorflow_speech_commands\", ...) vs Mfcc(AudioSpectrogram(y, 480, 160, True))", op, [
+            ("ortho DCT, power 2 (the op's input as it is), every bin",
+             dict(C, dct_norm="ortho", power=2.0, mel_first_bin=None)),
+            ("+ dct_norm=\"htk\"", dict(C, power=2.0, mel_first_bin=None)),
+            ("+ power=1 (the filterbank's sqrt)", dict(C, mel_first_bin=None)),
+            ("+ mel_first_bin=\"htk\" = the preset", C)]),
+        ("Config.preset(\"tensorflow\", ...) vs tf.signal (1024/256, 80 bins 80-7600, log(x + 1e-6), mfccs[..., :13])",
+         sig.numpy()[:, :13], [
+            ("power 2, ortho DCT", dict(T, power=2.0, dct_norm="ortho")),
+            ("+ dct_norm=\"htk\"", dict(T, power=2.0)),
+            ("+ power=1 (tf.abs) = the preset", T),
+            ("the preset with window_periodic=False", dict(T, window_periodic=False))]),
+        ("Config.preset(\"tensorflow_tutorial\", ...) vs tf.abs(tf.signal.stft(y, 255, 128))", tut, [
+            ("window_periodic=True", dict(U, window_periodic=True)),
+            ("the preset (symmetric: TF's \"periodic\" Hann of an odd length)", U)]),
+    ):
+        table([f"float64 model: {title}", "max |diff|"],
+              [(name, np.abs(M.model_features(x, cfg) - ref).max()) for name, cfg in steps])
 
 
 if __name__ == "__main__":
