@@ -68,7 +68,8 @@ static double weight(const ff_config *c, const double *mel_pts, const double *hz
 {
     const double f = (double)k * c->sample_rate / c->n_fft;
     double lo, ce, hi, x, up, down;
-    if (c->mel_first_bin == FF_FIRSTBIN_HTK && k < (int32_t)(1.5 + c->fmin / ((double)c->sample_rate / c->n_fft)))
+    /* (int)(1.5 + fmin / bin_width) as TensorFlow computes it, compared in double (no int overflow) */
+    if (c->mel_first_bin == FF_FIRSTBIN_HTK && (double)k < floor(1.5 + c->fmin / ((double)c->sample_rate / c->n_fft)))
         return 0.0;
     switch (c->mel_triangles) {
     case FF_TRI_MEL:

@@ -922,7 +922,7 @@ def _mel_to_hz(m, scale):
 def _mel_weight(ip, mel, hz, bins, m, k):
     """Dense weight of filter m at FFT bin k (float64), per the triangle convention."""
     f = np.float64(k) * ip[SR] / ip[NFFT]
-    if ip[MEL_FIRST_BIN] == FIRSTBIN_HTK and k < int(1.5 + hz[0] / (np.float64(ip[SR]) / ip[NFFT])):
+    if ip[MEL_FIRST_BIN] == FIRSTBIN_HTK and k < math.floor(1.5 + hz[0] / (np.float64(ip[SR]) / ip[NFFT])):
         return 0.0  # HTK's klo (mel.c weight); hz[0] is fmin
     tri = ip[MEL_TRI]
     if tri == TRI_MEL:
