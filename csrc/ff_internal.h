@@ -14,6 +14,22 @@
  * vectorised by the compiler. */
 #define FF_LANES 16
 
+/* Eight floats as one value (GNU vector extension, gcc and clang): each
+ * operation is the element-wise IEEE operation, so results are those of the
+ * scalar loop, but the compiler keeps accumulators in registers (2 SSE2 or 1
+ * AVX2 / AVX-512VL register each in the target_clones) instead of storing
+ * them per step.  A row of a full block (FF_LANES = 16 floats) is two.
+ * 8 and not 16: gcc keeps a vector wider than the target's registers on the
+ * stack.  Without FF_V8 the kernels take their runtime-lane loops. */
+#if defined(__GNUC__)
+#define FF_V8 1
+typedef float ff_v8 __attribute__((vector_size(8 * sizeof(float))));
+/* The same type at any float address (as the compilers' own __m256_u). */
+typedef float ff_v8u __attribute__((vector_size(8 * sizeof(float)), aligned(4), may_alias));
+#define FF_V8_AT(p) (*(ff_v8u *)(p))
+#define FF_V8_CAT(p) (*(const ff_v8u *)(p))
+#endif
+
 /* Hot loops are compiled several times and picked at load time (x86-64 ifunc),
  * so the shipped build runs on any x86-64 and uses AVX2+FMA (x86-64-v3) or
  * AVX-512 (x86-64-v4) where present.  The psABI levels match any CPU with the
