@@ -28,6 +28,9 @@ typedef float ff_v8 __attribute__((vector_size(8 * sizeof(float))));
 typedef float ff_v8u __attribute__((vector_size(8 * sizeof(float)), aligned(4), may_alias));
 #define FF_V8_AT(p) (*(ff_v8u *)(p))
 #define FF_V8_CAT(p) (*(const ff_v8u *)(p))
+#if defined(__clang__) || __GNUC__ >= 12
+#define FF_V8_SHUFFLE 1 /* __builtin_shufflevector */
+#endif
 #endif
 
 /* Hot loops are compiled several times and picked at load time (x86-64 ifunc),
@@ -38,6 +41,7 @@ typedef float ff_v8u __attribute__((vector_size(8 * sizeof(float)), aligned(4), 
  * FASTFEAT_NATIVE builds (-march=native) need no clones. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     defined(__linux__) && !defined(FF_NO_CLONES)
+#define FF_CLONES 1
 #define FF_HOT __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
 #else
 #define FF_HOT
