@@ -1,6 +1,7 @@
 /* cepstrum.c -- DCT (types 1-3, as scipy.fft.dct) with the lifter folded into the table. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stages.h"
 
@@ -63,6 +64,29 @@ FF_HOT void ff_dct_apply(const float *restrict table, int32_t n_mfcc, int32_t n_
          * each coefficient sees the same additions in the same order (m = 0,
          * 1, ...) as in a block, so results are bit-identical. */
         const float *tt = table + (size_t)n_mfcc * n_mels;
+#ifdef FF_V8
+        if (n_mfcc <= 16) {
+            /* All coefficients in two 8-float registers: lanes k >= n_mfcc
+             * read the next column (or zeros past the end of the table) and
+             * are dropped. */
+            ff_v8 a = {0.0f}, b = {0.0f};
+            float pad[16] = {0.0f}, res[16];
+            for (m = 0; m < n_mels; m++) {
+                const float v = mel[m];
+                const float *col = tt + (size_t)m * n_mfcc;
+                if ((size_t)(n_mels - m) * n_mfcc < 16) { /* would read past the table */
+                    memcpy(pad, col, sizeof(float) * (size_t)n_mfcc);
+                    col = pad;
+                }
+                a += FF_V8_CAT(col) * v;
+                b += FF_V8_CAT(col + 8) * v;
+            }
+            FF_V8_AT(res) = a;
+            FF_V8_AT(res + 8) = b;
+            memcpy(cep, res, sizeof(float) * (size_t)n_mfcc);
+            return;
+        }
+#endif
         for (k = 0; k < n_mfcc; k++) cep[k] = 0.0f;
         for (m = 0; m < n_mels; m++) {
             const float v = mel[m];
