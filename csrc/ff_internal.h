@@ -16,11 +16,12 @@
 
 /* Eight floats as one value (GNU vector extension, gcc and clang): each
  * operation is the element-wise IEEE operation, so results are those of the
- * scalar loop, but the compiler keeps accumulators in registers (2 SSE2 or 1
- * AVX2 / AVX-512VL register each in the target_clones) instead of storing
- * them per step.  A row of a full block (FF_LANES = 16 floats) is two.
- * 8 and not 16: gcc keeps a vector wider than the target's registers on the
- * stack.  Without FF_V8 the kernels take their runtime-lane loops. */
+ * scalar loop, but the compiler keeps accumulators in registers (one AVX2 /
+ * AVX-512VL register each in the x86-64-v3 / v4 clones; gcc 12 leaves them on
+ * the stack in the SSE2 clone) instead of storing them per step.  A row of a
+ * full block (FF_LANES = 16 floats) is two.  8 and not 16: gcc keeps a
+ * vector wider than the target's registers on the stack.  Without FF_V8 the
+ * kernels take their runtime-lane loops. */
 #if defined(__GNUC__)
 #define FF_V8 1
 typedef float ff_v8 __attribute__((vector_size(8 * sizeof(float))));
