@@ -10,7 +10,8 @@
  *            z[j] = x[2j] + i x[2j+1] (no copy: the even rows are the real
  *            rows, the odd rows the imaginary rows), a complex FFT of size m
  *            follows, then one pass of twiddles separates the spectra of the
- *            even and odd samples and combines them into bins 0 .. m.
+ *            even and odd samples and combines them into bins 0 .. m (or,
+ *            for ff_rfft_power, into their power spectrum directly).
  *   odd n:   a complex FFT of size n with zero imaginary part; the first
  *            n / 2 + 1 bins are kept.
  * The complex FFT ("cplan") is either
