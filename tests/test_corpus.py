@@ -416,3 +416,18 @@ def test_extract_command_on_bundled_samples(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "6 files" in out.stdout and "0 failed" in out.stdout and "real time" in out.stdout
     assert len(list(read_features(tmp_path / "s.h5"))) == 6
+
+
+def test_missing_hdf5_library_leaves_no_output_behind(tmp_path, monkeypatch):
+    # without h5py, `extract -o x.h5` must fail before it creates x.h5.d/ (and its lock file)
+    import fastfeat.corpus.formats.hdf5 as hdf5
+
+    def no_h5py():
+        raise ValueError("format 'hdf5' needs h5py: pip install 'fastfeat[corpus]'")
+
+    monkeypatch.setattr(hdf5, "h5py", no_h5py)
+    wav = tmp_path / "a.wav"
+    sf.write(wav, _clip(np.random.default_rng(0), 16000, 16000), 16000)
+    with pytest.raises(ValueError, match="needs h5py"):
+        extract([str(wav)], tmp_path / "x.h5")
+    assert sorted(os.listdir(tmp_path)) == ["a.wav"]

@@ -128,6 +128,8 @@ class Store:
         meta_path = os.path.join(self.root, META)
         if not os.path.exists(meta_path):
             self._check_foreign(out)
+            # before anything is created: a format whose library is missing leaves no trace
+            self.part_class.check_available()
         os.makedirs(self.root, exist_ok=True)
         self.lock = OutputLock(self.root, out)
         try:
@@ -161,7 +163,6 @@ class Store:
             self._recover()
         else:
             self._check_foreign(out)  # again, now that no other run can be creating it
-            self.part_class.check_available()
             replace_atomically(meta_path, lambda p: _write_json(p, {"format": self.format, "config": config.to_dict(),
                                                                     "compress": compress}))
         self.config = config
