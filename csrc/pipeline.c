@@ -241,15 +241,25 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
 }
 
-/* FFT bins in w->re / w->im to logged mel (or power) values; returns them. */
-static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes)
+/* Whether the FFT computes the power spectrum itself (ff_rfft_power): power
+ * 2 and no spectral energy, which needs ff_spectrum's sum. */
+static int fused_power(const ff_config *c)
+{
+    return c->power == 2.0f &&
+           !(c->energy != FF_ENERGY_NONE && c->energy_source == FF_ESRC_SPECTRUM);
+}
+
+/* FFT bins in w->re / w->im (or, when have_power, the power spectrum in
+ * w->re) to logged mel (or power) values; returns them. */
+static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes, int have_power)
 {
     const ff_config *c = &e->cfg;
     const int want_energy = c->energy != FF_ENERGY_NONE;
     float *spec;
     int32_t n_spec;
-    ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
-                want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
+    if (!have_power)
+        ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
+                    want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
     if (c->kind == FF_KIND_POWER) {
         spec = w->re;
         n_spec = e->n_bins;
@@ -276,8 +286,12 @@ static void consecutive(const ff_source *src, int64_t f0, int lanes, ff_lane *ln
 float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *w, const ff_lane *ln, int lanes)
 {
     block_frames(e, w, ln, lanes);
+    if (fused_power(&e->cfg)) {
+        ff_rfft_power(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch, e->spec_scale);
+        return block_spectrum(e, w, lanes, 1);
+    }
     ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
-    return block_spectrum(e, w, lanes);
+    return block_spectrum(e, w, lanes, 0);
 }
 
 float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
@@ -361,7 +375,7 @@ static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, 
         }
         w->energy[l] = in->energy ? in->energy[f0 + l] : 0.0f;
     }
-    return block_spectrum(e, w, lanes);
+    return block_spectrum(e, w, lanes, 0);
 }
 
 /* Delta (d = 1) and delta-delta (d = 2) columns of out for every frame
