@@ -1,6 +1,7 @@
 """Build the one extension: fastfeat._engine = the Cython binding + csrc/*.c.
 
-Only a C compiler and the Python headers are needed (no system FFT library).
+Only a C compiler, the Python headers and numpy's headers (a build
+requirement) are needed (no system FFT library).
 Environment switches:
   FASTFEAT_NATIVE=1      compile for this CPU (-march=native) instead of the
                          portable build with runtime dispatch (target_clones)
@@ -68,11 +69,16 @@ class BuildExt(build_ext):
 
 
 def _extensions():
+    import numpy
     from Cython.Build import cythonize
 
     sources = ["fastfeat/_engine.pyx"] + sorted(glob("csrc/*.c"))
-    ext = Extension("fastfeat._engine", sources=sources, include_dirs=["csrc"],
-                    libraries=["m"])
+    # numpy's C API (the binding's per-call fast paths), targeting the oldest
+    # numpy of the runtime requirement, so one build runs on every numpy >= 1.22
+    ext = Extension("fastfeat._engine", sources=sources, include_dirs=["csrc", numpy.get_include()],
+                    libraries=["m"],
+                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
+                                   ("NPY_TARGET_VERSION", "NPY_1_22_API_VERSION")])
     return cythonize([ext], language_level=3)
 
 

@@ -24,12 +24,12 @@ import argparse
 import gc
 import sys
 import time
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from . import peers
+from ._report import emit
 from .compare import time_interleaved
 from .signals import SR, make_clips, make_long
 
@@ -127,10 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     md = render(run(args.quick))
     md += f"\n*{SR // 1000} kHz float32 signals of benchmarks/signals.py; run took " \
           f"{time.perf_counter() - start:.0f} s.*\n"
-    print(md)
-    if args.markdown:
-        Path(args.markdown).write_text(md, encoding="utf-8")
-    return 0
+    return emit(md, args.markdown)
 
 
 if __name__ == "__main__":

@@ -39,11 +39,11 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
+from ._report import emit
 from .stream_bench import Unavailable, make_speechlike
 
 HOP = 160
@@ -225,10 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   progress=lambda m: print(m, file=sys.stderr, flush=True))
     load = "%.2f %.2f %.2f" % os.getloadavg()
     md = f"# fastfeat StreamPool benchmark\n\n{os.cpu_count()} cores, load average {load}.\n\n" + render(res)
-    print(md)
-    if args.markdown:
-        Path(args.markdown).write_text(md, encoding="utf-8")
-    return 0
+    return emit(md, args.markdown)
 
 
 if __name__ == "__main__":

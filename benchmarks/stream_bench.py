@@ -52,11 +52,11 @@ import threading
 import time
 import tracemalloc
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
+from ._report import emit
 from .signals import SR, SEED
 
 HOP = 160            # 10 ms at 16 kHz
@@ -650,10 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError:
         load = "n/a"
     md = f"# fastfeat streaming benchmark\n\n{os.cpu_count()} cores, load average {load}.\n\n" + render(res)
-    print(md)
-    if args.markdown:
-        Path(args.markdown).write_text(md, encoding="utf-8")
-    return 0
+    return emit(md, args.markdown)
 
 
 if __name__ == "__main__":

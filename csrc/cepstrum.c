@@ -1,6 +1,7 @@
 /* cepstrum.c -- DCT (types 1-3, as scipy.fft.dct) with the lifter folded into the table. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "stages.h"
 
@@ -65,6 +66,29 @@ FF_HOT void ff_dct_apply(const float *restrict table, int32_t n_mfcc, int32_t n_
          * each coefficient sees the same additions in the same order (m = 0,
          * 1, ...) as in a block, so results are bit-identical. */
         const float *tt = table + (size_t)n_mfcc * n_mels;
+#ifdef FF_V8
+        if (n_mfcc <= 16) {
+            /* All coefficients in two 8-float registers: lanes k >= n_mfcc
+             * read the next column (or zeros past the end of the table) and
+             * are dropped. */
+            ff_v8 a = {0.0f}, b = {0.0f};
+            float pad[16] = {0.0f}, res[16];
+            for (m = 0; m < n_mels; m++) {
+                const float v = mel[m];
+                const float *col = tt + (size_t)m * n_mfcc;
+                if ((size_t)(n_mels - m) * n_mfcc < 16) { /* would read past the table */
+                    memcpy(pad, col, sizeof(float) * (size_t)n_mfcc);
+                    col = pad;
+                }
+                a += FF_V8_CAT(col) * v;
+                b += FF_V8_CAT(col + 8) * v;
+            }
+            FF_V8_AT(res) = a;
+            FF_V8_AT(res + 8) = b;
+            memcpy(cep, res, sizeof(float) * (size_t)n_mfcc);
+            return;
+        }
+#endif
         for (k = 0; k < n_mfcc; k++) cep[k] = 0.0f;
         for (m = 0; m < n_mels; m++) {
             const float v = mel[m];
@@ -73,6 +97,42 @@ FF_HOT void ff_dct_apply(const float *restrict table, int32_t n_mfcc, int32_t n_
         }
         return;
     }
+#ifdef FF_V8
+    if (lanes == FF_LANES) {
+        /* A full block: four coefficients at a time, their 16-lane
+         * accumulators in registers, each mel row loaded once per four. */
+        for (k = 0; k + 4 <= n_mfcc; k += 4) {
+            const float *r0 = table + (size_t)k * n_mels, *r1 = r0 + n_mels;
+            const float *r2 = r1 + n_mels, *r3 = r2 + n_mels;
+            ff_v8 a0 = {0.0f}, b0 = {0.0f}, a1 = {0.0f}, b1 = {0.0f};
+            ff_v8 a2 = {0.0f}, b2 = {0.0f}, a3 = {0.0f}, b3 = {0.0f};
+            float *o = cep + (size_t)k * FF_LANES;
+            for (m = 0; m < n_mels; m++) {
+                const ff_v8 va = FF_V8_CAT(mel + (size_t)m * FF_LANES);
+                const ff_v8 vb = FF_V8_CAT(mel + (size_t)m * FF_LANES + 8);
+                a0 += r0[m] * va; b0 += r0[m] * vb;
+                a1 += r1[m] * va; b1 += r1[m] * vb;
+                a2 += r2[m] * va; b2 += r2[m] * vb;
+                a3 += r3[m] * va; b3 += r3[m] * vb;
+            }
+            FF_V8_AT(o) = a0; FF_V8_AT(o + 8) = b0;
+            FF_V8_AT(o + 16) = a1; FF_V8_AT(o + 24) = b1;
+            FF_V8_AT(o + 32) = a2; FF_V8_AT(o + 40) = b2;
+            FF_V8_AT(o + 48) = a3; FF_V8_AT(o + 56) = b3;
+        }
+        for (; k < n_mfcc; k++) {
+            const float *r = table + (size_t)k * n_mels;
+            ff_v8 a = {0.0f}, b = {0.0f};
+            for (m = 0; m < n_mels; m++) {
+                a += r[m] * FF_V8_CAT(mel + (size_t)m * FF_LANES);
+                b += r[m] * FF_V8_CAT(mel + (size_t)m * FF_LANES + 8);
+            }
+            FF_V8_AT(cep + (size_t)k * FF_LANES) = a;
+            FF_V8_AT(cep + (size_t)k * FF_LANES + 8) = b;
+        }
+        return;
+    }
+#endif
     for (k = 0; k < n_mfcc; k++) {
         float *acc = cep + (size_t)k * lanes;
         const float *row = table + (size_t)k * n_mels;

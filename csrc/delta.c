@@ -4,26 +4,39 @@
 #include "stages.h"
 
 /* out never overlaps the rows read (other columns, or another buffer), hence
- * restrict: the column loops then vectorise.  Each value sees the same
- * operations in the same order on every path. */
+ * restrict: the column loop then vectorises.  One pass over the columns, the
+ * sum over k kept in a register; each value sees the same operations in the
+ * same order on every path (0 + 1 (a1 - b1) + 2 (a2 - b2) ..., times inv).
+ * The default width 2 gets a loop of constant inner length. */
+#define DELTA_COLS(W)                                                          \
+    for (c = 0; c < cols; c++) {                                               \
+        float acc = 0.0f;                                                      \
+        for (k = 1; k <= (W); k++) acc += (float)k * (a[k][c] - b[k][c]);      \
+        out[c] = acc * inv;                                                    \
+    }
+
 FF_HOT void ff_delta_row(const float *restrict rows, int64_t first, int64_t stride, int64_t t,
                          int64_t last, int64_t cols, int width, float *restrict out)
 {
+    const float *a[FF_MAX_DELTA_WIDTH + 1], *b[FF_MAX_DELTA_WIDTH + 1];
     float denom = 0.0f, inv;
     int64_t c;
     int k;
-    for (k = 1; k <= width; k++) denom += (float)(k * k);
-    inv = 1.0f / (2.0f * denom);
-    for (c = 0; c < cols; c++) out[c] = 0.0f;
     for (k = 1; k <= width; k++) {
         const int64_t tp = t + k < last ? t + k : last;
         const int64_t tm = t - k >= 0 ? t - k : 0;
-        const float *a = rows + (tp - first) * stride, *b = rows + (tm - first) * stride;
-        const float fk = (float)k;
-        for (c = 0; c < cols; c++) out[c] += fk * (a[c] - b[c]);
+        a[k] = rows + (tp - first) * stride;
+        b[k] = rows + (tm - first) * stride;
+        denom += (float)(k * k);
     }
-    for (c = 0; c < cols; c++) out[c] *= inv;
+    inv = 1.0f / (2.0f * denom);
+    if (width == 2) {
+        DELTA_COLS(2)
+    } else {
+        DELTA_COLS(width)
+    }
 }
+#undef DELTA_COLS
 
 ff_status ff_delta(const float *in, int64_t rows, int64_t cols, int64_t in_stride,
                    int order, int width, float *out, int64_t out_stride, float *scratch)

@@ -10,7 +10,8 @@
  *            z[j] = x[2j] + i x[2j+1] (no copy: the even rows are the real
  *            rows, the odd rows the imaginary rows), a complex FFT of size m
  *            follows, then one pass of twiddles separates the spectra of the
- *            even and odd samples and combines them into bins 0 .. m.
+ *            even and odd samples and combines them into bins 0 .. m (or,
+ *            for ff_rfft_power, into their power spectrum directly).
  *   odd n:   a complex FFT of size n with zero imaginary part; the first
  *            n / 2 + 1 bins are kept.
  * The complex FFT ("cplan") is either
@@ -58,8 +59,9 @@
 #define IVDEP
 #endif
 
-/* Column-order stages must be compiled inside each dispatched clone of their
- * caller (a separate out-of-line copy would get the baseline ISA only). */
+/* Butterflies, column-order stages and the split pass must be compiled inside
+ * each dispatched clone of their caller (a separate out-of-line copy would get
+ * the baseline ISA only, and a butterfly left out of line is not vectorised). */
 #if defined(__GNUC__)
 #define FF_INLINE inline __attribute__((always_inline))
 #else
@@ -133,7 +135,7 @@ struct ff_rfft {
         float *restrict yr, float *restrict yi, ptrdiff_t ym,                    \
         const float *restrict wr, const float *restrict wi, ptrdiff_t wm, int tw
 
-static inline void bf2(BF_ARGS)
+static FF_INLINE void bf2(BF_ARGS)
 {
     const float ar = xr[0], ai = xi[0], br = xr[xm], bi = xi[xm];
     yr[0] = ar + br;
@@ -141,7 +143,7 @@ static inline void bf2(BF_ARGS)
     PUT(1, ar - br, ai - bi);
 }
 
-static inline void bf3(BF_ARGS)
+static FF_INLINE void bf3(BF_ARGS)
 {
     const float h = (float)0.86602540378443864676; /* sin(2 pi / 3) */
     const float a0r = xr[0], a0i = xi[0], a1r = xr[xm], a1i = xi[xm];
@@ -155,7 +157,7 @@ static inline void bf3(BF_ARGS)
     PUT(2, mr - di, mi + dr); /* m + i h (a1 - a2) */
 }
 
-static inline void bf4(BF_ARGS)
+static FF_INLINE void bf4(BF_ARGS)
 {
     const float a0r = xr[0], a0i = xi[0], a1r = xr[xm], a1i = xi[xm];
     const float a2r = xr[2 * xm], a2i = xi[2 * xm], a3r = xr[3 * xm], a3i = xi[3 * xm];
@@ -168,7 +170,7 @@ static inline void bf4(BF_ARGS)
     PUT(3, t1r - t3i, t1i + t3r); /* t1 + i t3 */
 }
 
-static inline void bf5(BF_ARGS)
+static FF_INLINE void bf5(BF_ARGS)
 {
     const float c1 = (float)0.30901699437494742410;  /* cos(2 pi / 5) */
     const float c2 = (float)-0.80901699437494742410; /* cos(4 pi / 5) */
@@ -195,7 +197,7 @@ static inline void bf5(BF_ARGS)
 /* Radix 8 as 2 x 4: b_j = a_j + a_{j+4} feed a radix-4 butterfly for the even
  * outputs, d_j = (a_j - a_{j+4}) W8^j one for the odd outputs,
  * W8 = exp(-i pi / 4). */
-static inline void bf8(BF_ARGS)
+static FF_INLINE void bf8(BF_ARGS)
 {
     const float h = (float)0.70710678118654752440; /* 1 / sqrt(2) */
     const float a0r = xr[0], a0i = xi[0], a4r = xr[4 * xm], a4i = xi[4 * xm];
@@ -262,7 +264,19 @@ static inline void bf8(BF_ARGS)
                             const float *restrict twr, const float *restrict twi)       \
     {                                                                                   \
         ptrdiff_t p, c;                                                                 \
-        if (len >= SHORT_ROW) { /* row order */                                         \
+        if (len % FF_LANES == 0) { /* row order in whole blocks of FF_LANES */          \
+            ptrdiff_t c0;                                                               \
+            for (c0 = 0; c0 < len; c0 += FF_LANES)                                      \
+                IVDEP for (c = c0; c < c0 + FF_LANES; c++)                              \
+                    bf(xr + c, xi + c, m * xs, yr + c, yi + c, len, twr, twi, m, 0);    \
+            for (p = 1; p < m; p++) {                                                   \
+                for (c0 = 0; c0 < len; c0 += FF_LANES)                                  \
+                    IVDEP for (c = c0; c < c0 + FF_LANES; c++)                          \
+                        bf(xr + p * xs + c, xi + p * xs + c, m * xs,                    \
+                           yr + (r * p * len + c), yi + (r * p * len + c), len,         \
+                           twr + p, twi + p, m, 1);                                     \
+            }                                                                           \
+        } else if (len >= SHORT_ROW) { /* row order */                                  \
             IVDEP for (c = 0; c < len; c++)                                             \
                 bf(xr + c, xi + c, m * xs, yr + c, yi + c, len, twr, twi, m, 0);        \
             for (p = 1; p < m; p++) {                                                   \
@@ -439,51 +453,98 @@ static void cfft(const cplan *cp, ptrdiff_t lanes, const float *xr, const float 
  * X[k] = E + W^k O, X[m-k] = conj(E - W^k O) with E = (Z[k] + conj Z[m-k]) / 2,
  * O = -i (Z[k] - conj Z[m-k]) / 2, W = exp(-2 pi i / n); X[0] and X[m] from
  * Z[0], X[m/2] = conj Z[m/2] (m even).  In place, rows 0 .. m; hc/hs hold
- * W^k / 2 for k <= m / 2.  Every lane count gives the same bits per frame. */
-FF_HOT static void post_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
-                             float *restrict im, const float *restrict hc,
-                             const float *restrict hs)
+ * W^k / 2 for k <= m / 2.
+ *
+ * With power == 0 the bins go to re/im.  Otherwise only the power spectrum
+ * (Re X[k]^2 + Im X[k]^2) * scale is stored, in re (im is left clobbered),
+ * the same operations in the same order as computing the bins first and
+ * squaring them afterwards, so both give the same bits.  Inlined with a
+ * constant power and, for FF_LANES, a constant lane count, so the compiler
+ * drops the other variant and the lane-loop epilogues.
+ * Every lane count gives the same bits per frame. */
+#define POWER(r, i) (((r) * (r) + (i) * (i)) * scale)
+#define SPLIT_PUT(at, xr, xi)                     \
+    do {                                          \
+        const float sp_r = (xr), sp_i = (xi);     \
+        if (power) {                              \
+            re[at] = POWER(sp_r, sp_i);           \
+        } else {                                  \
+            re[at] = sp_r;                        \
+            im[at] = sp_i;                        \
+        }                                         \
+    } while (0)
+static FF_INLINE void split_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
+                                 float *restrict im, const float *restrict hc,
+                                 const float *restrict hs, int power, float scale)
 {
     ptrdiff_t k, l;
     for (l = 0; l < lanes; l++) {
         const float zr = re[l], zi = im[l];
-        re[l] = zr + zi;
-        im[l] = 0.0f;
-        re[m * lanes + l] = zr - zi;
-        im[m * lanes + l] = 0.0f;
-        if (m % 2 == 0)
-            im[m / 2 * lanes + l] = -im[m / 2 * lanes + l];
+        if (m % 2 == 0) {
+            const ptrdiff_t h = m / 2 * lanes + l;
+            SPLIT_PUT(h, re[h], -im[h]);
+        }
+        SPLIT_PUT(m * lanes + l, zr - zi, 0.0f);
+        SPLIT_PUT(l, zr + zi, 0.0f);
     }
     if (lanes == 1) {
         /* one frame: vectorise over k (the loop's two halves never overlap) */
-        for (k = 1; 2 * k < m; k++) {
+        IVDEP for (k = 1; 2 * k < m; k++) {
             const ptrdiff_t b = m - k;
             const float ar = re[k], ai = im[k], br = re[b], bi = -im[b];
             const float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
             const float tr = hc[k] * (ai - bi) + hs[k] * (ar - br);
             const float ti = hs[k] * (ai - bi) - hc[k] * (ar - br);
-            re[k] = er + tr;
-            im[k] = ei + ti;
-            re[b] = er - tr;
-            im[b] = ti - ei;
+            SPLIT_PUT(k, er + tr, ei + ti);
+            SPLIT_PUT(b, er - tr, ti - ei);
         }
         return;
     }
     for (k = 1; 2 * k < m; k++) {
         const ptrdiff_t a = k * lanes, b = (m - k) * lanes;
         const float c = hc[k], s = hs[k];
-        for (l = 0; l < lanes; l++) {
+        IVDEP for (l = 0; l < lanes; l++) {
             const float ar = re[a + l], ai = im[a + l], br = re[b + l], bi = -im[b + l];
             const float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
             const float tr = c * (ai - bi) + s * (ar - br);
             const float ti = s * (ai - bi) - c * (ar - br);
-            re[a + l] = er + tr;
-            im[a + l] = ei + ti;
-            re[b + l] = er - tr;
-            im[b + l] = ti - ei;
+            SPLIT_PUT(a + l, er + tr, ei + ti);
+            SPLIT_PUT(b + l, er - tr, ti - ei);
         }
     }
 }
+#undef SPLIT_PUT
+
+FF_HOT static void post_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
+                             float *restrict im, const float *restrict hc,
+                             const float *restrict hs)
+{
+    if (lanes == FF_LANES)
+        split_even(m, FF_LANES, re, im, hc, hs, 0, 1.0f);
+    else
+        split_even(m, lanes, re, im, hc, hs, 0, 1.0f);
+}
+
+FF_HOT static void post_even_power(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
+                                   float *restrict im,
+                                   const float *restrict hc, const float *restrict hs,
+                                   float scale)
+{
+    if (lanes == FF_LANES)
+        split_even(m, FF_LANES, re, im, hc, hs, 1, scale);
+    else
+        split_even(m, lanes, re, im, hc, hs, 1, scale);
+}
+
+/* pw[i] = POWER(re[i], im[i]), i < count (pw may be re). */
+FF_HOT static void power_rows(ptrdiff_t count, const float *re, const float *im, float *pw,
+                              float scale)
+{
+    ptrdiff_t i;
+    for (i = 0; i < count; i++)
+        pw[i] = POWER(re[i], im[i]);
+}
+#undef POWER
 
 /* ------------------------------------------------------------------------ */
 /* Plans. */
@@ -742,6 +803,27 @@ size_t ff_rfft_scratch_floats(const ff_rfft *plan, int lanes)
     return nl > SIZE_MAX / per_lane ? SIZE_MAX : per_lane * nl;
 }
 
+/* Odd n: the complex FFT of (in, 0); returns the cbuf holding bins 0 .. n/2. */
+static cbuf forward_odd(const ff_rfft *plan, ptrdiff_t L, const float *in, float *scratch)
+{
+    const ptrdiff_t n = plan->n;
+    const cbuf y = {scratch + n * L, scratch + 2 * n * L};
+    const cbuf w = {scratch + 3 * n * L, scratch + 4 * n * L};
+    memset(scratch, 0, sizeof(float) * (size_t)(n * L));
+    cfft(plan->c, L, in, scratch, L, y, w, scratch + 5 * n * L);
+    return y;
+}
+
+/* Even n: Z = the complex FFT of size n / 2 into re/im (the even samples are
+ * the real rows, the odd samples the imaginary rows). */
+static void forward_even(const ff_rfft *plan, ptrdiff_t L, const float *in, float *re,
+                         float *im, float *scratch)
+{
+    const ptrdiff_t m = plan->n / 2;
+    const cbuf y = {re, im}, w = {scratch, scratch + m * L};
+    cfft(plan->c, L, in, in + L, 2 * L, y, w, scratch + 2 * m * L);
+}
+
 /* See fft.h.  Does nothing when lanes < 1. */
 void ff_rfft_forward(const ff_rfft *plan, int lanes, float *in, float *re, float *im,
                      float *scratch)
@@ -750,19 +832,28 @@ void ff_rfft_forward(const ff_rfft *plan, int lanes, float *in, float *re, float
     if (lanes < 1)
         return;
     if (plan->n % 2 == 0) {
-        /* even samples are the real rows, odd samples the imaginary rows */
-        const ptrdiff_t m = plan->n / 2;
-        const cbuf y = {re, im}, w = {scratch, scratch + m * L};
-        cfft(plan->c, L, in, in + L, 2 * L, y, w, scratch + 2 * m * L);
-        post_even(m, L, re, im, plan->hc, plan->hs);
+        forward_even(plan, L, in, re, im, scratch);
+        post_even(plan->n / 2, L, re, im, plan->hc, plan->hs);
     } else {
-        /* complex input (in, 0) */
-        const ptrdiff_t n = plan->n, nb = (n / 2 + 1) * L;
-        const cbuf y = {scratch + n * L, scratch + 2 * n * L};
-        const cbuf w = {scratch + 3 * n * L, scratch + 4 * n * L};
-        memset(scratch, 0, sizeof(float) * (size_t)(n * L));
-        cfft(plan->c, L, in, scratch, L, y, w, scratch + 5 * n * L);
+        const ptrdiff_t nb = (plan->n / 2 + 1) * L;
+        const cbuf y = forward_odd(plan, L, in, scratch);
         memcpy(re, y.re, sizeof(float) * (size_t)nb);
         memcpy(im, y.im, sizeof(float) * (size_t)nb);
+    }
+}
+
+/* See fft.h.  Does nothing when lanes < 1. */
+void ff_rfft_power(const ff_rfft *plan, int lanes, float *in, float *pw, float *im,
+                   float *scratch, float scale)
+{
+    const ptrdiff_t L = lanes;
+    if (lanes < 1)
+        return;
+    if (plan->n % 2 == 0) {
+        forward_even(plan, L, in, pw, im, scratch);
+        post_even_power(plan->n / 2, L, pw, im, plan->hc, plan->hs, scale);
+    } else {
+        const cbuf y = forward_odd(plan, L, in, scratch);
+        power_rows((plan->n / 2 + 1) * L, y.re, y.im, pw, scale);
     }
 }

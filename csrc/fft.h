@@ -24,4 +24,13 @@ size_t ff_rfft_scratch_floats(const ff_rfft *plan, int lanes);
 void ff_rfft_forward(const ff_rfft *plan, int lanes, float *in,
                      float *re, float *im, float *scratch);
 
+/*
+ * The power spectrum of the same transform: pw[k * lanes + l] =
+ * (Re X[k]^2 + Im X[k]^2) * scale, k <= n / 2, the same bits as
+ * ff_rfft_forward followed by that product per bin (it skips storing the
+ * bins).  im (n / 2 + 1 rows of `lanes`) is clobbered; in is destroyed.
+ */
+void ff_rfft_power(const ff_rfft *plan, int lanes, float *in, float *pw, float *im,
+                   float *scratch, float scale);
+
 #endif

@@ -113,6 +113,77 @@ FF_HOT void ff_preemph_window(float *restrict buf, const float *restrict w, int3
 }
 #undef PREEMPH_WINDOW_ROWS
 
+#if defined(FF_V8_SHUFFLE) && (defined(FF_CLONES) || defined(__AVX2__))
+/* Rows r[l] = samples i0 .. i0+7 of lane l (8 lanes) -> r[k] = sample i0+k of
+ * the 8 lanes. */
+#define TRANSPOSE8(r)                                                          \
+    do {                                                                       \
+        ff_v8 t_[8], s_[8];                                                    \
+        int q_;                                                                \
+        for (q_ = 0; q_ < 8; q_ += 2) {                                        \
+            t_[q_] = __builtin_shufflevector(r[q_], r[q_ + 1], 0, 8, 1, 9, 4, 12, 5, 13); \
+            t_[q_ + 1] = __builtin_shufflevector(r[q_], r[q_ + 1], 2, 10, 3, 11, 6, 14, 7, 15); \
+        }                                                                      \
+        for (q_ = 0; q_ < 8; q_ += 4) {                                        \
+            s_[q_] = __builtin_shufflevector(t_[q_], t_[q_ + 2], 0, 1, 8, 9, 4, 5, 12, 13); \
+            s_[q_ + 1] = __builtin_shufflevector(t_[q_], t_[q_ + 2], 2, 3, 10, 11, 6, 7, 14, 15); \
+            s_[q_ + 2] = __builtin_shufflevector(t_[q_ + 1], t_[q_ + 3], 0, 1, 8, 9, 4, 5, 12, 13); \
+            s_[q_ + 3] = __builtin_shufflevector(t_[q_ + 1], t_[q_ + 3], 2, 3, 10, 11, 6, 7, 14, 15); \
+        }                                                                      \
+        for (q_ = 0; q_ < 4; q_++) {                                           \
+            r[q_] = __builtin_shufflevector(s_[q_], s_[q_ + 4], 0, 1, 2, 3, 8, 9, 10, 11); \
+            r[q_ + 4] = __builtin_shufflevector(s_[q_], s_[q_ + 4], 4, 5, 6, 7, 12, 13, 14, 15); \
+        }                                                                      \
+    } while (0)
+
+/* Per value the operations of ff_preemph_window: (x[i] - coef x[i-1]) w[i],
+ * (x[0] - coef x[0]) w[0], or x[i] w[i] when coef == 0.  Only with AVX2: in
+ * 128-bit registers (the SSE2 clone) the 8 x 8 transpose spills, and the
+ * separate SSE2 4 x 4 transpose and ff_preemph_window are cheaper
+ * (callgrind: 1,550 against 2,870 instructions per frame). */
+FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *restrict w,
+                                    int32_t len, int32_t n_fft, float coef, float *restrict buf)
+{
+    int32_t i0, i;
+    int h, k, l;
+    if (!__builtin_cpu_supports("avx2")) return 0;
+    for (h = 0; h < FF_LANES; h += 8) { /* lanes h .. h+7 */
+        ff_v8 prev = {0.0f};
+        for (i0 = 0; i0 + 8 <= len; i0 += 8) {
+            ff_v8 r[8];
+            for (k = 0; k < 8; k++) r[k] = FF_V8_CAT(xp[h + k] + i0);
+            TRANSPOSE8(r);
+            if (i0 == 0) prev = r[0];
+            for (k = 0; k < 8; k++) {
+                float *o = buf + (size_t)(i0 + k) * FF_LANES + h;
+                if (coef != 0.0f) {
+                    FF_V8_AT(o) = (r[k] - coef * prev) * w[i0 + k];
+                    prev = r[k];
+                } else {
+                    FF_V8_AT(o) = r[k] * w[i0 + k];
+                }
+            }
+        }
+        for (i = i0; i < len; i++) /* the last len % 8 samples */
+            for (l = h; l < h + 8; l++) {
+                const float x = xp[l][i];
+                buf[(size_t)i * FF_LANES + l] =
+                    coef != 0.0f ? (x - coef * xp[l][i > 0 ? i - 1 : 0]) * w[i] : x * w[i];
+            }
+    }
+    memset(buf + (size_t)len * FF_LANES, 0, sizeof(float) * (size_t)(n_fft - len) * FF_LANES);
+    return 1;
+}
+#undef TRANSPOSE8
+#else
+int ff_frames_preemph_window(const float *const *xp, const float *w, int32_t len,
+                             int32_t n_fft, float coef, float *buf)
+{ /* the separate transpose and ff_preemph_window instead */
+    (void)xp; (void)w; (void)len; (void)n_fft; (void)coef; (void)buf;
+    return 0;
+}
+#endif
+
 FF_HOT void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
                         float scale, float *energy)
 {

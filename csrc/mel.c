@@ -195,6 +195,22 @@ FF_HOT void ff_melbank_apply(const ff_melbank *mb, const float *restrict spec, i
         }
         return;
     }
+#ifdef FF_V8
+    if (lanes == FF_LANES) { /* a full block: the accumulators stay in registers */
+        for (m = 0; m < mb->n_mels; m++) {
+            const float *w = mb->weights + mb->offset[m];
+            const float *p = spec + (size_t)mb->start[m] * FF_LANES;
+            ff_v8 a0 = {0.0f}, a1 = {0.0f};
+            for (j = 0; j < mb->len[m]; j++, p += FF_LANES) {
+                a0 += w[j] * FF_V8_CAT(p);
+                a1 += w[j] * FF_V8_CAT(p + 8);
+            }
+            FF_V8_AT(mel + (size_t)m * FF_LANES) = a0;
+            FF_V8_AT(mel + (size_t)m * FF_LANES + 8) = a1;
+        }
+        return;
+    }
+#endif
     for (m = 0; m < mb->n_mels; m++) {
         float *o = mel + (size_t)m * lanes;
         const float *w = mb->weights + mb->offset[m];

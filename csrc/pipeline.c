@@ -175,12 +175,14 @@ static void transpose_in(const float *const *xp, int lanes, int32_t len, float *
         for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
 }
 
-static void gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf)
+/* Frames of the lanes into buf, except when every lane is a plain slice of
+ * its signal: then returns 1 with xp[l] pointing at them, nothing copied. */
+static int gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf,
+                  const float **xp)
 {
     const int32_t len = c->frame_length;
     const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
     const float coef = c->preemphasis;
-    const float *xp[FF_LANES];
     int l, all_plain = !signal_pre;
     int32_t i;
     for (l = 0; l < lanes; l++) {
@@ -203,13 +205,12 @@ static void gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf)
             for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = value_at(c, s, start + i);
         }
     }
-    if (all_plain) {
-        transpose_in(xp, lanes, len, buf);
-    } else if (!signal_pre) {
+    if (all_plain) return 1;
+    if (!signal_pre)
         for (l = 0; l < lanes; l++)
             if (xp[l])
                 for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
-    }
+    return 0;
 }
 
 /* ---- the block pipeline -------------------------------------------------- */
@@ -220,25 +221,45 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
 {
     const ff_config *c = &e->cfg;
     const int want_energy = c->energy != FF_ENERGY_NONE;
-    gather(c, ln, lanes, w->frame);
-    if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
-    if (want_energy && c->energy_source == FF_ESRC_RAW)
-        ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
-    ff_preemph_window(w->frame, e->window, c->frame_length, c->n_fft, lanes,
-                      c->preemphasis_scope == FF_PREEMPH_FRAME ? c->preemphasis : 0.0f);
+    const int raw_energy = want_energy && c->energy_source == FF_ESRC_RAW;
+    const float coef = c->preemphasis_scope == FF_PREEMPH_FRAME ? c->preemphasis : 0.0f;
+    const float *xp[FF_LANES];
+    int done = 0;
+    if (gather(c, ln, lanes, w->frame, xp)) {
+        /* plain frames: a full block goes through the fused transpose */
+        if (lanes == FF_LANES && !c->remove_dc && !raw_energy)
+            done = ff_frames_preemph_window(xp, e->window, c->frame_length, c->n_fft, coef,
+                                            w->frame);
+        if (!done) transpose_in(xp, lanes, c->frame_length, w->frame);
+    }
+    if (!done) {
+        if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);
+        if (raw_energy) ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
+        ff_preemph_window(w->frame, e->window, c->frame_length, c->n_fft, lanes, coef);
+    }
     if (want_energy && c->energy_source == FF_ESRC_WINDOWED)
         ff_sum_squares(w->frame, c->frame_length, lanes, w->energy);
 }
 
-/* FFT bins in w->re / w->im to logged mel (or power) values; returns them. */
-static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes)
+/* Whether the FFT computes the power spectrum itself (ff_rfft_power): power
+ * 2 and no spectral energy, which needs ff_spectrum's sum. */
+static int fused_power(const ff_config *c)
+{
+    return c->power == 2.0f &&
+           !(c->energy != FF_ENERGY_NONE && c->energy_source == FF_ESRC_SPECTRUM);
+}
+
+/* FFT bins in w->re / w->im (or, when have_power, the power spectrum in
+ * w->re) to logged mel (or power) values; returns them. */
+static float *block_spectrum(const ff_extractor *e, ff_workspace *w, int lanes, int have_power)
 {
     const ff_config *c = &e->cfg;
     const int want_energy = c->energy != FF_ENERGY_NONE;
     float *spec;
     int32_t n_spec;
-    ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
-                want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
+    if (!have_power)
+        ff_spectrum(w->re, w->im, e->n_bins, lanes, c->power, e->spec_scale,
+                    want_energy && c->energy_source == FF_ESRC_SPECTRUM ? w->energy : NULL);
     if (c->kind == FF_KIND_POWER) {
         spec = w->re;
         n_spec = e->n_bins;
@@ -265,8 +286,12 @@ static void consecutive(const ff_source *src, int64_t f0, int lanes, ff_lane *ln
 float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *w, const ff_lane *ln, int lanes)
 {
     block_frames(e, w, ln, lanes);
+    if (fused_power(&e->cfg)) {
+        ff_rfft_power(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch, e->spec_scale);
+        return block_spectrum(e, w, lanes, 1);
+    }
     ff_rfft_forward(e->fft, lanes, w->frame, w->re, w->im, w->fft_scratch);
-    return block_spectrum(e, w, lanes);
+    return block_spectrum(e, w, lanes, 0);
 }
 
 float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *src,
@@ -350,7 +375,7 @@ static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, 
         }
         w->energy[l] = in->energy ? in->energy[f0 + l] : 0.0f;
     }
-    return block_spectrum(e, w, lanes);
+    return block_spectrum(e, w, lanes, 0);
 }
 
 /* Delta (d = 1) and delta-delta (d = 2) columns of out for every frame

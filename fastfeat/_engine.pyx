@@ -2,19 +2,24 @@
 """Thin binding of the C engine (csrc/fastfeat.h).
 
 No DSP and no validation logic lives here: fastfeat._backend checks arrays and
-configs first and turns status codes into messages.  Every C call runs with
-the GIL released.
+configs first and turns status codes into messages.  The per-call fast paths
+(Engine.extract_rows, StreamState.push_rows / push_any) only take arrays that need no
+checking (numpy's C API: native float32, aligned, C-contiguous) and hand
+anything else to the checked Python path.  C calls run with the GIL released,
+except a stream push of fewer than RELEASE_GIL_HOPS hops of samples.
 """
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
-from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release,
-                             PyObject_GetBuffer)
 from posix cimport fcntl, unistd
 from posix.stat cimport S_ISREG, fstat, struct_stat
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
+cimport cython
+cimport numpy as cnp
 import numpy as np
 from os import fsencode as os_fsencode
+
+cnp.import_array()
 
 cdef extern from "fastfeat.h" nogil:
     ctypedef int ff_status
@@ -125,8 +130,9 @@ cdef extern from "stdlib.h" nogil:
     void *realloc(void *p, size_t n)
     void free(void *p)
 
-# Streams release the GIL for pushes that compute at least this many frames.
-cdef int64_t RELEASE_GIL_FRAMES = 4
+# Streams release the GIL for pushes of at least this many hops of samples
+# (which compute about as many frames).
+cdef int64_t RELEASE_GIL_HOPS = 4
 
 
 class EngineError(RuntimeError):
@@ -218,9 +224,53 @@ cdef int64_t _read_file(const char *path, int64_t max_bytes, uint8_t **buf, size
     return size
 
 
+# The arrays the fast paths take as they are: native float32, aligned,
+# C-contiguous (and writeable, for output).  Anything else goes to the
+# checked Python path, which converts or names the problem.
+cdef int _IN_FLAGS = cnp.NPY_ARRAY_C_CONTIGUOUS | cnp.NPY_ARRAY_ALIGNED
+cdef int _OUT_FLAGS = _IN_FLAGS | cnp.NPY_ARRAY_WRITEABLE
+
+
+cdef inline bint _plain_f32(object a, int ndim, int flags) noexcept:
+    """a is a numpy array of native float32 with ndim dimensions and every flag of flags."""
+    if not cnp.PyArray_Check(a):
+        return False
+    return (cnp.PyArray_TYPE(<cnp.ndarray>a) == cnp.NPY_FLOAT and cnp.PyArray_NDIM(<cnp.ndarray>a) == ndim
+            and cnp.PyArray_CHKFLAGS(<cnp.ndarray>a, flags) and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>a))
+
+
+cdef inline object _new_rows(int64_t rows, int n_features):
+    """np.empty((rows, n_features), np.float32) without a Python call."""
+    cdef cnp.npy_intp dims[2]
+    dims[0] = rows
+    dims[1] = n_features
+    return cnp.PyArray_EMPTY(2, dims, cnp.NPY_FLOAT, 0)
+
+
+cdef inline bint _is_head(object v, object out, int64_t k) noexcept:
+    """v is still exactly out[:k] (a caller may have reshaped, retyped or frozen a view it got)."""
+    cdef cnp.ndarray a, o
+    if not cnp.PyArray_Check(v):
+        return False
+    a = <cnp.ndarray>v
+    o = <cnp.ndarray>out
+    return (cnp.PyArray_DATA(a) == cnp.PyArray_DATA(o) and cnp.PyArray_NDIM(a) == 2
+            and cnp.PyArray_DIMS(a)[0] == k and cnp.PyArray_DIMS(a)[1] == cnp.PyArray_DIMS(o)[1]
+            and cnp.PyArray_STRIDES(a)[0] == cnp.PyArray_STRIDES(o)[0]
+            and cnp.PyArray_STRIDES(a)[1] == cnp.PyArray_STRIDES(o)[1]
+            and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT and cnp.PyArray_ISNOTSWAPPED(a)
+            and (cnp.PyArray_FLAGS(a) & _OUT_FLAGS) == (cnp.PyArray_FLAGS(o) & _OUT_FLAGS))
+
+
 cdef class Engine:
-    """Owns an immutable ff_extractor; extract() may run in many threads at once."""
+    """Owns an immutable ff_extractor; extract() may run in many threads at once.
+
+    One workspace is kept between calls (``spare``): a call takes it, or makes
+    its own when another thread holds it, and gives it back after; both under
+    the GIL, so no two calls share one.
+    """
     cdef ff_extractor *ext
+    cdef ff_workspace *spare
     cdef ff_config cfg
     cdef readonly int n_features
 
@@ -234,6 +284,7 @@ cdef class Engine:
         self.n_features = ff_num_features(&self.cfg)
 
     def __dealloc__(self):
+        ff_workspace_free(self.spare)
         ff_extractor_free(self.ext)
 
     def n_frames(self, int64_t n_samples):
@@ -279,22 +330,59 @@ cdef class Engine:
             ff_workspace_free(ws)
         return st
 
+    cdef ff_status _extract(self, const float *xp, int64_t n, float *op, int64_t rows, int threads,
+                            int64_t *bad):
+        """ff_extract with the GIL released, in the spare workspace when it is free."""
+        cdef ff_status st = 0
+        cdef ff_workspace *ws = self.spare
+        self.spare = NULL
+        with nogil:
+            if ws == NULL:
+                st = ff_workspace_new(self.ext, &ws)
+            if st == 0:
+                st = ff_extract(self.ext, ws, xp, n, op, rows, threads, bad)
+        if self.spare == NULL:
+            self.spare = ws
+        else:
+            ff_workspace_free(ws)
+        return st
+
     def extract(self, const float[::1] x, float[:, ::1] out, int threads):
         """Fill out (n_frames, n_features); returns (status, bad_index)."""
-        cdef ff_workspace *ws = NULL
         cdef ff_status st
         cdef int64_t bad = -1
         cdef int64_t n = x.shape[0]
-        cdef const float *xp = &x[0] if n > 0 else NULL
         if out.shape[1] != self.n_features:
             return 6, -1
-        with nogil:
-            st = ff_workspace_new(self.ext, &ws)
-            if st == 0:
-                st = ff_extract(self.ext, ws, xp, n, &out[0, 0] if out.shape[0] > 0 else NULL,
-                                out.shape[0], threads, &bad)
-            ff_workspace_free(ws)
+        st = self._extract(&x[0] if n > 0 else NULL, n, &out[0, 0] if out.shape[0] > 0 else NULL,
+                           out.shape[0], threads, &bad)
         return st, bad
+
+    def extract_rows(self, y, out, int threads):
+        """Extractor.__call__'s fast path: the features of y (in out, or in a
+        new array), or None when y or out is not what it takes as it is (see
+        _plain_f32; out must have exactly the rows and n_features columns) or
+        the engine refused y (too short, non-finite); the caller's checked
+        path then names the problem."""
+        cdef int64_t n, rows, bad = -1
+        cdef object res
+        if not _plain_f32(y, 1, _IN_FLAGS):
+            return None
+        n = cnp.PyArray_DIMS(<cnp.ndarray>y)[0]
+        rows = ff_num_frames(&self.cfg, n)
+        if rows <= 0:
+            return None
+        if out is None:
+            res = _new_rows(rows, self.n_features)
+        elif (_plain_f32(out, 2, _OUT_FLAGS) and cnp.PyArray_DIMS(<cnp.ndarray>out)[0] == rows
+                and cnp.PyArray_DIMS(<cnp.ndarray>out)[1] == self.n_features):
+            res = out
+        else:
+            return None
+        if self._extract(<const float *>cnp.PyArray_DATA(<cnp.ndarray>y), n,
+                         <float *>cnp.PyArray_DATA(<cnp.ndarray>res), rows, threads, &bad) != 0:
+            return None
+        return res
 
     def extract_wav_files(self, list paths, int64_t max_frames):
         """Features of plain mono WAV files at the config's sample rate, read with the GIL released.
@@ -371,46 +459,14 @@ cdef class Engine:
         return result, np.asarray(rows).tolist(), np.asarray(frames).tolist(), t_decode, t_compute
 
 
-cdef inline bint _is_float32(const char *fmt):
-    """Buffer format of a native float32 ("f", "=f" or "<f" on little-endian)."""
-    if fmt == NULL:
-        return True
-    if fmt[0] == b"=" or (fmt[0] == b"<" and _LITTLE):
-        fmt += 1
-    return fmt[0] == b"f" and fmt[1] == 0
-
-
-cdef bint _borrow(object o, Py_buffer *b, int flags):
-    """PyObject_GetBuffer that answers False (no exception) when o refuses."""
-    try:
-        PyObject_GetBuffer(o, b, flags)
-    except (BufferError, TypeError, ValueError):
-        return False
-    return True
-
-
-cdef bint _LITTLE = np.little_endian
-_np_empty = np.empty
-_np_float32 = np.float32
-
-
-cdef inline object _empty_rows(int64_t rows, int n_features, list shapes):
-    """np.empty((rows, n_features), float32) with the shape tuples of small
-    row counts made once per stream."""
-    cdef object shape
-    if rows < len(shapes):
-        shape = shapes[rows]
-    else:
-        shape = (rows, n_features)
-    return _np_empty(shape, _np_float32)
-
-
 cdef class StreamState:
     """Owns an ff_stream bound to an Engine (kept alive by this object)."""
     cdef ff_stream *s
     cdef Engine engine
     cdef readonly int n_features
-    cdef list _shapes
+    cdef int64_t release_n
+    cdef object _checked
+    cdef object _config
     cdef object _last_out
     cdef list _last_views
 
@@ -420,8 +476,7 @@ cdef class StreamState:
             raise EngineError(f"ff_stream_new: {strerror(st)}")
         self.engine = engine
         self.n_features = engine.n_features
-        self._shapes = [(r, self.n_features) for r in range(8)]
-        self._last_views = []
+        self.release_n = RELEASE_GIL_HOPS * engine.cfg.hop_length
 
     def __dealloc__(self):
         ff_stream_free(self.s)
@@ -438,88 +493,87 @@ cdef class StreamState:
         return ff_stream_latency_frames(self.s)
 
     def push(self, const float[::1] x, float[:, ::1] out):
-        """Returns (status, rows written, bad_index).
-
-        The GIL is released only when the push computes several frames: a
-        10 ms push is about a microsecond of C, less than a GIL hand-off
-        between threads costs, so releasing it there would make threads slower.
-        """
+        """Returns (status, rows written, bad_index)."""
         cdef ff_status st
         cdef int64_t k = 0, bad = -1
         cdef int64_t n = x.shape[0]
         cdef const float *xp = &x[0] if n > 0 else NULL
         cdef float *op = &out[0, 0] if out.shape[0] > 0 else NULL
-        cdef bint release = ff_stream_rows_for(self.s, n) >= RELEASE_GIL_FRAMES
         if out.shape[1] != self.n_features:
             return 6, 0, -1
-        if release:
-            with nogil:
-                st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
-        else:
-            st = ff_stream_push(self.s, xp, n, op, out.shape[0], &k, &bad)
+        st = self._run(xp, n, op, out.shape[0], &k, &bad)
         return st, k, bad
 
-    def push_rows(self, x, out=None):
-        """Stream.push's fast path: the rows array (a new one, or the view
-        out[:k]), or None when x or out is not what the typed path takes
-        (a C-contiguous 1-D float32 array; a C-contiguous writeable 2-D
-        float32 out with n_features columns and room for the rows) or the C
-        push refused the samples; the stream is unchanged then and the caller
-        takes the checked path, which names the problem.  No memoryview
-        objects: the buffers are borrowed for the call only.
-        """
-        cdef Py_buffer xb, ob
+    cdef inline ff_status _run(self, const float *xp, int64_t n, float *op, int64_t out_rows,
+                               int64_t *k, int64_t *bad) noexcept:
+        """ff_stream_push, with the GIL released only for a push of several
+        hops: a 10 ms push is about a microsecond of C, less than a GIL hand-off
+        between threads costs, so releasing it there would make threads slower."""
         cdef ff_status st
-        cdef int64_t n, rows, k = 0, bad = -1
+        if n >= self.release_n:
+            with nogil:
+                st = ff_stream_push(self.s, xp, n, op, out_rows, k, bad)
+        else:
+            st = ff_stream_push(self.s, xp, n, op, out_rows, k, bad)
+        return st
+
+    cdef object _push(self, object x, object out):
+        """The rows array (a new one, or the view out[:k]), or None when x or
+        out is not what the typed path takes (see _plain_f32; out also needs
+        n_features columns, and the C push refuses an out without room for
+        the rows) or the C push refused the samples: the stream is unchanged
+        then."""
+        cdef int64_t n, k = 0, bad = -1
         cdef object res
-        if not isinstance(x, np.ndarray) or (out is not None and not isinstance(out, np.ndarray)):
+        if not _plain_f32(x, 1, _IN_FLAGS):
             return None
-        if not _borrow(x, &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT):
+        n = cnp.PyArray_DIMS(<cnp.ndarray>x)[0]
+        if out is None:
+            res = _new_rows(ff_stream_rows_for(self.s, n), self.n_features)
+        elif _plain_f32(out, 2, _OUT_FLAGS) and cnp.PyArray_DIMS(<cnp.ndarray>out)[1] == self.n_features:
+            res = out
+        else:
             return None
-        try:
-            if xb.ndim != 1 or xb.itemsize != 4 or not _is_float32(xb.format):
-                return None
-            n = xb.shape[0]
-            rows = ff_stream_rows_for(self.s, n)
-            if out is None:
-                res = _empty_rows(rows, self.n_features, self._shapes)
-            else:
-                res = out
-            if not _borrow(res, &ob, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE):
-                return None
-            try:
-                if (ob.ndim != 2 or ob.itemsize != 4 or not _is_float32(ob.format)
-                        or ob.shape[1] != self.n_features or ob.shape[0] < rows):
-                    return None
-                if rows >= RELEASE_GIL_FRAMES:
-                    with nogil:
-                        st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
-                                            <float *>ob.buf if ob.shape[0] > 0 else NULL,
-                                            ob.shape[0], &k, &bad)
-                else:
-                    st = ff_stream_push(self.s, <const float *>xb.buf if n > 0 else NULL, n,
-                                        <float *>ob.buf if ob.shape[0] > 0 else NULL,
-                                        ob.shape[0], &k, &bad)
-            finally:
-                PyBuffer_Release(&ob)
-        finally:
-            PyBuffer_Release(&xb)
-        if st != 0:
+        if self._run(<const float *>cnp.PyArray_DATA(<cnp.ndarray>x) if n > 0 else NULL, n,
+                     <float *>cnp.PyArray_DATA(<cnp.ndarray>res), cnp.PyArray_DIMS(<cnp.ndarray>res)[0],
+                     &k, &bad) != 0:
             return None
         if out is None:
             return res
         return self._view(out, k)
 
+    def push_rows(self, x, out=None):
+        """Stream.push's fast path: the rows, or None when the checked path must
+        take the call (see _push)."""
+        return self._push(x, out)
+
+    def bind_push(self, checked, config):
+        """Stream.push in one call: returns push_any, which hands every call
+        push_rows does not take to checked(self, config, samples, out)."""
+        self._checked = checked
+        self._config = config
+        return self.push_any
+
+    @cython.binding(False)  # a plain method: the bound method calls it directly
+    def push_any(self, samples, out=None):
+        """Stream.push of this stream (see fastfeat.Stream.push)."""
+        res = self._push(samples, out)
+        if res is None:
+            return self._checked(self, self._config, samples, out)
+        return res
+
     cdef object _view(self, object out, int64_t k):
-        """out[:k], the view reused while pushes write into the same out
-        (a view holds no state of its own, so handing it out again is safe)."""
-        if out is not self._last_out or k >= len(self._last_views):
+        """out[:k], the view handed out before while pushes write into the same
+        out (a view holds no state of its own, so handing it out again is safe
+        while it is still exactly out[:k])."""
+        cdef object v
+        if out is not self._last_out:
             self._last_out = out
             self._last_views = [None] * 8
-            if k >= 8:
-                return out[:k]
+        if k >= 8:
+            return out[:k]
         v = self._last_views[k]
-        if v is None:
+        if v is None or not _is_head(v, out, k):
             v = out[:k]
             self._last_views[k] = v
         return v

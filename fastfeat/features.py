@@ -59,6 +59,8 @@ class Extractor:
         self._threads = threads
         self._backend = _backend.resolve(backend)
         self._engine = _backend.engine_for(config, self._backend)
+        # the rows of a signal that needs no checking, else None (see _extract_rows)
+        self._rows = getattr(self._engine, "extract_rows", None) or functools.partial(_extract_rows, self._engine)
         self._post = config.normalize is not None  # whole-signal steps after the engine
 
     @property
@@ -120,17 +122,11 @@ class Extractor:
         True
         """
         if sr is None or sr == self._config.sample_rate:
-            # Fast path for a C-contiguous 1-D float32 array (the binding's typed
-            # memoryview accepts nothing else); anything unusual, and every
-            # error, goes through _run's checks, which name the parameter.
-            try:
-                rows = self._engine.n_frames(len(y))
-                shape = (rows, self._engine.n_features)
-                buf = np.empty(shape, np.float32) if out is None else out
-                if rows > 0 and buf.shape == shape and self._engine.extract(y, buf, self._threads)[0] == 0:
-                    return _window.normalize(buf, self._config) if self._post else buf
-            except (TypeError, ValueError, AttributeError, BufferError):
-                pass
+            # Fast path for a C-contiguous 1-D float32 array; anything unusual,
+            # and every error, goes through _run's checks, which name the parameter.
+            rows = self._rows(y, out, self._threads)
+            if rows is not None:
+                return _window.normalize(rows, self._config) if self._post else rows
         return self._run(y, sr, out, "y")
 
     def _run(self, y, sr, out, name):
@@ -225,6 +221,22 @@ class Extractor:
         return results
 
 
+def _extract_rows(engine, y, out, threads: int):
+    """Extractor's fast path for an engine without its own ``extract_rows``
+    (the C binding has one): the features of a C-contiguous 1-D float32 ``y``
+    (in ``out`` when it has exactly their shape), or None for anything else
+    or when the engine refused ``y``."""
+    try:
+        rows = engine.n_frames(len(y))
+        shape = (rows, engine.n_features)
+        buf = np.empty(shape, np.float32) if out is None else out
+        if rows > 0 and buf.shape == shape and engine.extract(y, buf, threads)[0] == 0:
+            return buf
+    except (TypeError, ValueError, AttributeError, BufferError):
+        pass
+    return None
+
+
 def _for_kind(config: Config, kind: str, fields: dict) -> Config:
     """``config`` made to compute ``kind``, with the caller's ``fields`` replaced on top."""
     changes: dict = {}
@@ -245,22 +257,50 @@ def _for_kind(config: Config, kind: str, fields: dict) -> Config:
 
 @functools.lru_cache(maxsize=64)
 def _extractor(config: Config, kind: str, backend: str, fields: tuple = ()) -> Extractor:
-    return Extractor(_for_kind(config, kind, dict(fields)), backend=backend)
+    """``fields``: ``(name, type, value)`` triples (20 and 20.0 are equal but
+    not equally valid values, so the type is part of the key)."""
+    return Extractor(_for_kind(config, kind, {k: v for k, _, v in fields}), backend=backend)
 
 
-def _extract(kind: str, y, sr, config, fields: dict) -> np.ndarray:
-    """Features of ``y``: ``config`` (or ``Config(sample_rate=sr)``) with ``fields`` replaced."""
+def _resolve(kind: str, sr, config, backend: str, fields: tuple) -> Extractor:
+    """The Extractor of ``config`` (or ``Config(sample_rate=sr)``) with ``fields`` replaced."""
     if config is None:
         config = Config() if sr is None else Config(sample_rate=sr)
     elif not isinstance(config, Config):
         raise TypeError(f"config must be a fastfeat.Config, got {type(config).__name__}")
-    args = (config, kind, _backend.resolve(None), tuple(fields.items()))
+    args = (config, kind, backend, fields)
     try:
-        ext = _extractor(*args)
+        return _extractor(*args)
     except TypeError as exc:  # an unhashable field value: let Config's validation name it
         if "unhashable" not in str(exc):
             raise
-        ext = _extractor.__wrapped__(*args)
+        return _extractor.__wrapped__(*args)
+
+
+# The Extractor of a call, found without building or hashing a Config: keyed
+# on the config object's identity (or, without one, on sr and its type), the
+# kind, the backend and the typed fields.  The entry keeps the config, so its
+# id is not reused while the entry lives.
+_calls: dict = {}
+
+
+def _extract(kind: str, y, sr, config, fields: dict) -> np.ndarray:
+    """Features of ``y``: ``config`` (or ``Config(sample_rate=sr)``) with ``fields`` replaced."""
+    backend = _backend.resolve(None)
+    typed = tuple((k, type(v), v) for k, v in fields.items()) if fields else ()
+    key = (id(config) if config is not None else (type(sr), sr), kind, backend, typed)
+    try:
+        hit = _calls.get(key)
+    except TypeError:  # an unhashable sr or field value: _resolve names it
+        key = hit = None
+    if hit is not None and hit[0] is config:
+        ext = hit[1]
+    else:
+        ext = _resolve(kind, sr, config, backend, typed)
+        if key is not None:
+            if len(_calls) >= 64:
+                _calls.clear()
+            _calls[key] = (config, ext)
     return ext(y, sr=sr)
 
 

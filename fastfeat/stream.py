@@ -33,7 +33,8 @@ class Stream:
     Notes
     -----
     One stream belongs to one thread at a time; create one per thread (they
-    share the extractor's tables).  The GIL is released while C runs.
+    share the extractor's tables).  The GIL is released while C runs a push
+    of 4 hops or more (docs/streaming.md, "Threads and the GIL").
 
     Examples
     --------
@@ -72,6 +73,11 @@ class Stream:
         self._state = _backend.engine_for(config, self._backend).stream()
         self._n_features = self._state.n_features
         self._push_rows = self._state.push_rows
+        if hasattr(self._state, "bind_push"):
+            # The C engine does all of push (below) in one call: its fast path
+            # and, for anything else, _push_checked.  Bound to the instance, it
+            # saves a Python call per push.
+            self.push = self._state.bind_push(_push_checked, config)
 
     @property
     def config(self) -> Config:
@@ -122,20 +128,6 @@ class Stream:
         """
         return int(self._state.rows_for(int(n_samples)))
 
-    def _buffer(self, rows: int, out: np.ndarray | None) -> np.ndarray:
-        if out is None:
-            return np.empty((rows, self._n_features), dtype=np.float32)
-        if not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.ndim != 2:
-            raise TypeError(f"out must be a 2-D float32 numpy.ndarray (rows, {self._n_features})")
-        if out.shape[1] != self._n_features or out.shape[0] < rows:
-            raise ValueError(
-                f"out has shape {out.shape}; this call returns {rows} rows, so out must have "
-                f"shape (>= {rows}, {self._n_features}) (see Stream.frames_for)"
-            )
-        if not out.flags.c_contiguous or not out.flags.writeable:
-            raise ValueError("out must be C-contiguous and writeable")
-        return out
-
     def push(self, samples: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Append samples; return the rows that became ready.
 
@@ -173,20 +165,12 @@ class Stream:
         """
         # Fast path for a C-contiguous 1-D float32 array and a fitting `out`;
         # anything unusual, and every error, goes through _push_checked, which
-        # names the parameter.  A failed fast path changed nothing.
+        # names the parameter.  A failed fast path changed nothing.  (With the
+        # C engine, __init__ binds both in one call over this method.)
         rows = self._push_rows(samples, out)
         if rows is not None:
             return rows
-        return self._push_checked(samples, out)
-
-    def _push_checked(self, samples, out):
-        x = _backend.check_signal(samples, self._config, None, "samples", allow_empty=True)
-        buf = self._buffer(self._state.rows_for(x.shape[0]), out)
-        status, k, bad = self._state.push(x, buf)
-        if status == 7:
-            raise RuntimeError("the stream was flushed; call reset() to start a new utterance")
-        _backend.raise_status(status, bad, x, self._config, "samples")
-        return buf[:k] if out is not None else buf
+        return _push_checked(self._state, self._config, samples, out)
 
     def flush(self, out: np.ndarray | None = None) -> np.ndarray:
         """End of the utterance: return the rows still owed.
@@ -208,7 +192,7 @@ class Stream:
         >>> bool((np.concatenate([head, tail]) == ff.Extractor(ff.Config(deltas=1))(y)).all())
         True
         """
-        buf = self._buffer(self._state.rows_for(-1), out)
+        buf = _rows_buffer(self._state.rows_for(-1), self._n_features, out)
         status, k = self._state.flush(buf)
         if status == 7:
             raise RuntimeError("the stream was already flushed; call reset() to start a new utterance")
@@ -233,6 +217,37 @@ class Stream:
         True
         """
         self._state.reset()
+
+
+def _rows_buffer(rows: int, n_features: int, out: np.ndarray | None) -> np.ndarray:
+    """``out`` checked to take ``rows`` rows, or a new array for them."""
+    if out is None:
+        return np.empty((rows, n_features), dtype=np.float32)
+    if not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.ndim != 2:
+        raise TypeError(f"out must be a 2-D float32 numpy.ndarray (rows, {n_features})")
+    if out.shape[1] != n_features or out.shape[0] < rows:
+        raise ValueError(
+            f"out has shape {out.shape}; this call returns {rows} rows, so out must have "
+            f"shape (>= {rows}, {n_features}) (see Stream.frames_for)"
+        )
+    if not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be C-contiguous and writeable")
+    return out
+
+
+def _push_checked(state, config: Config, samples, out) -> np.ndarray:
+    """Stream.push for what its fast path does not take: convert or name the problem.
+
+    A function of the stream's state, not a method: the C state keeps it (see
+    Stream.__init__) without a reference cycle through the Stream.
+    """
+    x = _backend.check_signal(samples, config, None, "samples", allow_empty=True)
+    buf = _rows_buffer(state.rows_for(x.shape[0]), state.n_features, out)
+    status, k, bad = state.push(x, buf)
+    if status == 7:
+        raise RuntimeError("the stream was flushed; call reset() to start a new utterance")
+    _backend.raise_status(status, bad, x, config, "samples")
+    return buf[:k] if out is not None else buf
 
 
 def frame_local(config: Config) -> Config:

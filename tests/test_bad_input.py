@@ -348,3 +348,21 @@ def test_feature_keywords_are_validated_as_config_fields():
         ff.mfcc(y, sr=SR, sample_rate=8000)
     with pytest.raises(TypeError, match=r"^n_mels=\[40\] must be an integer"):
         ff.mfcc(y, sr=SR, n_mels=[40])  # unhashable: still Config's message
+
+
+def test_feature_functions_check_every_call_whatever_came_before():
+    # the calls are cached (fastfeat.features._calls) on the values and their
+    # types: 20 and 20.0 are equal keys, but only one is a valid n_mfcc
+    y = good()
+    ff.mfcc(y, sr=SR, n_mfcc=20)
+    with pytest.raises(TypeError, match=r"^n_mfcc=20\.0 must be an integer"):
+        ff.mfcc(y, sr=SR, n_mfcc=20.0)
+    ff.mfcc(y, sr=SR)
+    with pytest.raises(TypeError, match=r"^sample_rate=16000\.0 must be an integer"):
+        ff.mfcc(y, sr=16000.0)
+    cfg = ff.Config(sample_rate=8000)
+    assert ff.mfcc(y, config=cfg).shape == ff.Extractor(cfg)(y).shape
+    with pytest.raises(ValueError, match=r"sr=16000 does not match the config's sample_rate=8000"):
+        ff.mfcc(y, sr=SR, config=cfg)
+    with pytest.raises(TypeError, match=r"config must be a fastfeat.Config, got dict"):
+        ff.mfcc(y, config={"n_mfcc": 13})

@@ -8,7 +8,9 @@ bit for bit -- stricter than DESIGN.md's "within float32 rounding".
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import numpy as np
 import pytest
@@ -101,6 +103,55 @@ def test_out_buffer_and_reset():
             rows.append(r.copy())
         rows.append(s.flush())
         _close(np.concatenate(rows), ref)
+
+
+def test_out_views_stay_right_when_the_caller_changes_one():
+    # push(out=buf) hands out the same view of buf again while it is still
+    # exactly buf[:k]; one the caller reshaped or froze is replaced
+    cfg = ff.Config()
+    y = _signal(4000, 5)
+    ref = ff.Extractor(cfg)(y)
+    s = ff.Stream(cfg)
+    buf = np.empty((4, cfg.n_features), np.float32)
+    first = s.push(y[:560], out=buf)  # frames 0 and 1
+    _close(first, ref[0:2])
+    first.shape = (first.size,)
+    second = s.push(y[560:880], out=buf)  # frames 2 and 3
+    _close(second, ref[2:4])
+    second.flags.writeable = False
+    third = s.push(y[880:1200], out=buf)  # frames 4 and 5
+    assert third.flags.writeable and np.shares_memory(third, buf)
+    _close(third, ref[4:6])
+    _close(s.push(y[1200:1360], out=buf), ref[6:7])
+    _close(s.push(y[1360:1520], out=buf), ref[7:8])
+    assert first.shape == (26,) and not second.flags.writeable  # the caller's changes stay theirs
+
+
+def test_samples_the_fast_path_does_not_take():
+    # unaligned or read-only float32, float64: the checked path, same numbers
+    cfg = ff.Config(deltas=1)
+    y = _signal(4000, 6)
+    ref = ff.Extractor(cfg)(y)
+    unaligned = np.frombuffer(b"\0" + y.tobytes(), np.float32, offset=1)
+    assert not unaligned.flags.aligned and not unaligned.flags.writeable
+    for x in (unaligned, y.astype(np.float64)):
+        _close(ff.Extractor(cfg)(x), ref)
+        s = ff.Stream(cfg)
+        _close(np.concatenate([s.push(x[:1234]), s.push(x[1234:]), s.flush()]), ref)
+
+
+def test_a_stream_needs_no_cycle_collector():
+    # the C engine's push is bound to the stream without a reference cycle:
+    # a dropped stream (and its C buffers) goes at once
+    gc.disable()
+    try:
+        s = ff.Stream()
+        s.push(np.zeros(1000, np.float32))
+        ref = weakref.ref(s)
+        del s
+        assert ref() is None
+    finally:
+        gc.enable()
 
 
 def test_latency():

@@ -9,6 +9,10 @@
  *   make -C csrc bench          portable build flags of setup.py
  *   make -C csrc bench-fftw     the same plus FFTW's r2c FFT alone on the same
  *                               frames (needs libfftw3-dev; benchmark only)
+ *   build/bench_engine 20       a 20 s signal instead
+ *   valgrind --tool=callgrind --dump-instr=no build/bench_engine 20 batch
+ *                               instructions per stage: one 13-MFCC + deltas
+ *                               extract (or "stream": 10 ms pushes), no timing
  */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -129,9 +133,37 @@ static void stream_push(const char *label, ff_config c, const float *x, int64_t 
     free(t);
 }
 
-int main(void)
+/* One batch extract (13 MFCC + deltas) or one stream of 10 ms pushes over
+ * x, nothing timed: per-stage instruction counts under callgrind are the
+ * counts of each stage's function divided by the frames printed. */
+static int once(ff_config c, const float *x, int64_t n, int stream)
 {
-    const int64_t n = 16000 * 600;
+    ff_extractor *e = NULL;
+    ff_workspace *ws = NULL;
+    ff_stream *s = NULL;
+    const int64_t rows = ff_num_frames(&c, n);
+    float *out = malloc(sizeof(float) * (size_t)(rows * ff_num_features(&c))), row[4 * 64];
+    int64_t i, k, streamed = 0;
+    if (!out || ff_extractor_new(&c, &e) != FF_OK || ff_workspace_new(e, &ws) != FF_OK ||
+        ff_stream_new(e, &s) != FF_OK)
+        return 1;
+    if (!stream && ff_extract(e, ws, x, n, out, rows, 1, NULL) != FF_OK) return 1;
+    for (i = 0; stream && i + 160 <= n; i += 160) {
+        ff_stream_push(s, x + i, 160, row, 4, &k, NULL);
+        streamed += k;
+    }
+    printf("frames %lld\n", (long long)(stream ? streamed : rows));
+    ff_stream_free(s);
+    ff_workspace_free(ws);
+    ff_extractor_free(e);
+    free(out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* argv[1]: signal seconds (default 600); argv[2] "batch" / "stream": once() */
+    const int64_t n = 16000 * (int64_t)(argc > 1 && atoi(argv[1]) > 0 ? atoi(argv[1]) : 600);
     float *x = malloc(sizeof(float) * (size_t)n);
     ff_config c;
     int64_t i;
@@ -141,6 +173,12 @@ int main(void)
     if (!x) return 1;
     for (i = 0; i < n; i++) x[i] = (float)(0.1 * sin(0.01 * i) + 1e-3 * ((i * 7919) % 1000));
     ff_config_default(&c);
+    if (argc > 2 && (strcmp(argv[2], "batch") == 0 || strcmp(argv[2], "stream") == 0)) {
+        c.deltas = 2;
+        i = once(c, x, n, argv[2][0] == 's');
+        free(x);
+        return (int)i;
+    }
     c.kind = FF_KIND_POWER; c.log = FF_LOG_NONE; c.preemphasis = 0;
     p512 = run("power (frame+window+fft)", c, x, n, 1);
     c.preemphasis = 0.97f;
@@ -173,9 +211,9 @@ int main(void)
     }
 #endif
     (void)mfcc;
-    stream_push("stream mfcc", c, x, 16000 * 60);
+    stream_push("stream mfcc", c, x, n < 16000 * 60 ? n : 16000 * 60);
     c.deltas = 2;
-    stream_push("stream mfcc+deltas", c, x, 16000 * 60);
+    stream_push("stream mfcc+deltas", c, x, n < 16000 * 60 ? n : 16000 * 60);
     free(x);
     return 0;
 }

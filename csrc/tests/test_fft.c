@@ -227,6 +227,104 @@ static void test_lane_invariance(int32_t n, uint64_t *rng)
     ff_rfft_free(plan);
 }
 
+/* ff_rfft_power gives the same bits as ff_rfft_forward followed by
+ * (re^2 + im^2) * scale per bin, for every lane count (the pipeline uses the
+ * one and a spectrum computed elsewhere the other). */
+static void test_power(int32_t n, uint64_t *rng)
+{
+    static const int lanes_list[] = {1, 3, 16};
+    static const float scales[] = {1.0f, 0.0123f};
+    const size_t nb = (size_t)n / 2 + 1;
+    ff_rfft *plan = NULL;
+    float *src = malloc(sizeof(float) * (size_t)n * 16), *in = malloc(sizeof(float) * (size_t)n * 16);
+    float *re = malloc(sizeof(float) * nb * 16), *im = malloc(sizeof(float) * nb * 16);
+    float *pw = malloc(sizeof(float) * nb * 16), *im2 = malloc(sizeof(float) * nb * 16);
+    float *scratch = NULL;
+    int ok = src && in && re && im && pw && im2 && ff_rfft_new(n, &plan) == FF_OK;
+    size_t li, si, i;
+    if (ok) {
+        scratch = malloc(sizeof(float) * ff_rfft_scratch_floats(plan, 16));
+        ok = scratch != NULL;
+    }
+    for (li = 0; ok && li < sizeof(lanes_list) / sizeof(lanes_list[0]); li++) {
+        const int lanes = lanes_list[li];
+        const size_t nl = (size_t)n * lanes, kl = nb * lanes;
+        for (i = 0; i < nl; i++)
+            src[i] = (float)urand(rng);
+        for (si = 0; si < sizeof(scales) / sizeof(scales[0]); si++) {
+            const float scale = scales[si];
+            memcpy(in, src, sizeof(float) * nl);
+            ff_rfft_forward(plan, lanes, in, re, im, scratch);
+            memcpy(in, src, sizeof(float) * nl);
+            ff_rfft_power(plan, lanes, in, pw, im2, scratch, scale);
+            for (i = 0; i < kl; i++) {
+                const float want = (re[i] * re[i] + im[i] * im[i]) * scale;
+                if (memcmp(&want, &pw[i], sizeof want) != 0)
+                    ok = 0;
+            }
+        }
+    }
+    check(ok, "power spectrum bits = forward then |X|^2", n, 0);
+    free(src);
+    free(in);
+    free(re);
+    free(im);
+    free(pw);
+    free(im2);
+    free(scratch);
+    ff_rfft_free(plan);
+}
+
+/* FNV-1a over the bits of the bins and power spectra of fixed random frames
+ * (sizes the engine uses, 1 and 16 lanes).  `make test-isa` builds this test
+ * for each ISA level the target_clones dispatch to and requires one digest. */
+static uint64_t bits_digest(void)
+{
+    static const int32_t sizes[] = {512, 400, 320, 480, 256, 1024, 97};
+    static const int lanes_list[] = {1, 16};
+    uint64_t h = UINT64_C(0xcbf29ce484222325), rng = UINT64_C(42);
+    size_t si, li, i;
+    for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+        for (li = 0; li < sizeof(lanes_list) / sizeof(lanes_list[0]); li++) {
+            const int32_t n = sizes[si];
+            const int lanes = lanes_list[li];
+            const size_t nl = (size_t)n * lanes, kl = ((size_t)n / 2 + 1) * lanes;
+            ff_rfft *plan = NULL;
+            float *src = malloc(sizeof(float) * nl), *in = malloc(sizeof(float) * nl);
+            float *re = malloc(sizeof(float) * kl), *im = malloc(sizeof(float) * kl);
+            float *scratch = NULL;
+            if (src && in && re && im && ff_rfft_new(n, &plan) == FF_OK)
+                scratch = malloc(sizeof(float) * ff_rfft_scratch_floats(plan, lanes));
+            if (scratch == NULL) {
+                check(0, "digest allocation", n, lanes);
+            } else {
+                int pass;
+                for (i = 0; i < nl; i++)
+                    src[i] = (float)urand(&rng);
+                for (pass = 0; pass < 2; pass++) {
+                    memcpy(in, src, sizeof(float) * nl);
+                    if (pass == 0)
+                        ff_rfft_forward(plan, lanes, in, re, im, scratch);
+                    else
+                        ff_rfft_power(plan, lanes, in, re, im, scratch, 1.0f / (float)n);
+                    for (i = 0; i < (pass == 0 ? 2 * kl : kl); i++) {
+                        const float v = i < kl ? re[i] : im[i - kl];
+                        uint32_t u;
+                        memcpy(&u, &v, sizeof u);
+                        h = (h ^ u) * UINT64_C(0x100000001b3);
+                    }
+                }
+            }
+            free(src);
+            free(in);
+            free(re);
+            free(im);
+            free(scratch);
+            ff_rfft_free(plan);
+        }
+    return h;
+}
+
 int main(void)
 {
     /* 194 = 2 * 97 and 1018 = 2 * 509 take the even path into Bluestein */
@@ -259,9 +357,12 @@ int main(void)
     }
     for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
         test_lane_invariance(sizes[si], &rng);
+    for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+        test_power(sizes[si], &rng);
     test_cosine(512, 16);
     test_cosine(512, 1);
     test_cosine(400, 3);
+    printf("bits digest: %016llx\n", (unsigned long long)bits_digest());
     printf("worst error / bound: %.3g\n", worst_ratio);
     printf("%d passed, %d failed\n", n_pass, n_fail);
     return n_fail != 0;
