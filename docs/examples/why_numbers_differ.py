@@ -440,7 +440,7 @@ def main():
          dict(mel_scale="htk", mel_triangles="mel", mel_norm=None, n_mels=23, fmin=20.0, n_mfcc=13)),
         ("framing: 2048/512 centred hann -> 400/160 snip_edges povey, n_fft 512",
          dict(frame_length=400, hop_length=160, n_fft=512, window="povey", window_periodic=False,
-              center=False)),
+              center=False, window_centered=False)),
         ("pre-emphasis 0.97 per frame + remove_dc", dict(preemphasis=0.97, remove_dc=True)),
         ("lifter 22", dict(lifter=22.0)),
         ("c0 -> raw log energy (= kaldi preset)", dict(energy="replace_c0", energy_source="raw")),
@@ -578,11 +578,12 @@ def main():
         ("loudest value (dB) of a clip whose top_db=80 floor is v: v + 80", c0_573 / math.sqrt(n40) + 80.0),
         ("c0 of a frame at the amin floor (-100 dB in every band)", -100.0 * math.sqrt(n40)),
         ("check: model DCT c0 of 40 values of -100 dB",
-         M.dct(np.full((1, n40), -100.0), dict(n_mfcc=1, dct_norm="ortho"))[0, 0]),
+         M.dct(np.full((1, n40), -100.0), dict(n_mfcc=1, dct_norm="ortho", dct_type=2))[0, 0]),
     ])
 
     whisper_steps(y32)
     tensorflow_steps(y32)
+    speechbrain_steps(y32)
 
     print(f"\n(ran in {time.time() - t0:.1f} s)")
 
@@ -649,6 +650,36 @@ def tensorflow_steps(y32):
     ):
         table([f"float64 model: {title}", "max |diff|"],
               [(name, np.abs(M.model_features(x, cfg) - ref).max()) for name, cfg in steps])
+
+
+def speechbrain_steps(y32):
+    """Section 15: SpeechBrain's Fbank() steps, one at a time, against SpeechBrain itself."""
+    try:
+        import torch
+        from speechbrain.lobes.features import Fbank
+    except ImportError as exc:
+        print(f"\n(section 15 skipped: speechbrain/torch not importable: {exc})")
+        return
+    section("15. SpeechBrain: triangles that end early, and a clip over the whole utterance")
+    with torch.no_grad():
+        ref = Fbank().eval()(torch.from_numpy(y32)[None])[0].numpy().astype(np.float64)  # frames x 40, dB
+    S = M.make_config("speechbrain")
+    x = y32.astype(np.float64)
+    steps = [
+        ("HTK mel, triangles linear in Hz between points m and m+2 (librosa's shape), no clip",
+         dict(S, mel_triangles="hz", top_db=None)),
+        ("+ mel_triangles=\"hz_symmetric\" (centred on point m+1, as wide above as below)",
+         dict(S, top_db=None)),
+        ("+ top_db=80 over the whole utterance = the \"speechbrain\" preset", S),
+        ("the preset with window_periodic=False (np.hamming)", dict(S, window_periodic=False)),
+    ]
+    kept = ref > ref.max() - 80.0 + 1e-3  # the values SpeechBrain's clip left alone
+    rows = []
+    for name, cfg in steps:
+        d = np.abs(M.model_features(x, cfg) - ref)
+        rows.append((name, d.max(), d[kept].max()))
+    table(["float64 model: `Config.preset(\"speechbrain\")` vs `Fbank()(y[None])[0]` (dB)", "max |diff|",
+           f"max |diff| where SpeechBrain did not clip ({kept.mean():.0%} of the values)"], rows)
 
 
 if __name__ == "__main__":
