@@ -397,7 +397,7 @@ class Config:
             AudioToMelSpectrogramPreprocessor; ``"speechbrain"`` is
             speechbrain.lobes.features.Fbank() and ``"speechbrain_mfcc"`` its
             MFCC() before the context window (fastfeat.compat.speechbrain).
-            ``"tensorflow"`` is tf.signal's MFCC recipe (stft, |.|,
+            ``"tensorflow"`` is tf.signal's MFCC recipe (stft, ``abs``,
             linear_to_mel_weight_matrix, log(x + 1e-6),
             mfccs_from_log_mel_spectrograms; ``kind="logmel"`` for the
             log-mel), ``"tensorflow_tutorial"`` the magnitude spectrogram of

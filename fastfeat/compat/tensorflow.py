@@ -281,7 +281,7 @@ def audio_spectrogram(input: Any, window_size: int, stride: int, magnitude_squar
     window_size, stride : int
         Samples per frame and between frames.
     magnitude_squared : bool, default False
-        |X|^2 instead of |X|.
+        ``|X|**2`` instead of ``|X|``.
 
     Returns
     -------
