@@ -40,6 +40,8 @@ struct ff_workspace {
     float *cep;          /* n_mfcc x FF_LANES */
     float *fft_scratch;
     float energy[FF_LANES];
+    int width;           /* lanes of the block the last front computed (the
+                          * layout of its spectral values and energy) */
 };
 
 /* Frames f0 .. f0+lanes-1 (lanes <= FF_LANES) up to the log: leaves the
@@ -50,7 +52,8 @@ float *ff_block_front(const ff_extractor *e, ff_workspace *ws, const ff_source *
                       int64_t f0, int lanes);
 /* The same for lanes <= FF_LANES frames given one by one. */
 float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *ws, const ff_lane *ln, int lanes);
-/* DCT (mfcc), energy, and the rows out[l * stride + c] for l < lanes. */
+/* DCT (mfcc), energy, and the rows out[l * stride + c] for l < lanes, of
+ * the block the last front call computed (ws->width >= lanes lanes). */
 void ff_block_back(const ff_extractor *e, ff_workspace *ws, float *spec, int lanes,
                    float *out, int64_t stride);
 /* Index of the first NaN/Inf in x, or -1. */
