@@ -154,7 +154,10 @@ void ff_workspace_free(ff_workspace *ws);
  * out_rows * ff_num_features() floats, row-major (frames x features);
  * out_rows must be >= ff_num_frames(cfg, n).  n_threads > 1 splits the frames
  * over OpenMP threads (each with its own scratch) when compiled with OpenMP.
- * On FF_E_NONFINITE, *bad_index (if non-NULL) is the first offending sample.
+ * On FF_E_NONFINITE, *bad_index (if non-NULL) is the first offending sample;
+ * the signal is checked block by block as the frames are computed, so after
+ * FF_E_NONFINITE the contents of out are unspecified (every other error is
+ * reported before out is written).
  */
 ff_status ff_extract(const ff_extractor *ext, ff_workspace *ws,
                      const float *x, int64_t n, float *out, int64_t out_rows,

@@ -371,6 +371,8 @@ typedef struct {
     const ff_source *src;
     const float *fft;
     const float *energy;
+    int64_t nf;    /* frames of the whole pass */
+    int scan;      /* check the signal for NaN/Inf block by block (ff_extract) */
 } ff_input;
 
 static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, int64_t f0,
@@ -442,17 +444,39 @@ static int block_lanes(int64_t f, int64_t fb)
     return left >= FF_LANES ? FF_LANES : left <= SINGLE_TAIL ? 1 : (int)left;
 }
 
+/* The samples [0, end) that frames [0, f) "own" for the non-finite check:
+ * up to the last sample of frame f - 1, and the whole signal for f == nf, so
+ * that consecutive ranges of frames own consecutive ranges of samples that
+ * cover the signal (samples no frame reads, too). */
+static int64_t owned_end(const ff_config *c, const ff_input *in, int64_t f)
+{
+    const int64_t total = in->src->total;
+    int64_t end;
+    if (f >= in->nf) return total;
+    end = f > 0 ? ff_frame_last_sample(c, f - 1) + 1 : 0;
+    return end < 0 ? 0 : end > total ? total : end;
+}
+
 /* Frames [fa, fb): full pipeline into out rows, or (tmp != NULL) up to the log
- * into tmp rows of width pre+1 (energy last). */
-static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *in,
-                       int64_t fa, int64_t fb, float *out, float *tmp, int64_t *dl_done)
+ * into tmp rows of width pre+1 (energy last).  With in->scan, each block
+ * first checks the samples its frames own (read once, just before the block
+ * reads them again from cache) and the pass stops at the first NaN/Inf:
+ * returns its index, or -1.  Rows of a stopped pass are unspecified. */
+static int64_t run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *in,
+                          int64_t fa, int64_t fb, float *out, float *tmp, int64_t *dl_done)
 {
     const int32_t pre = ff_pre_dct_width(e);
-    int64_t f;
+    int64_t f, scanned = in->scan ? owned_end(&e->cfg, in, fa) : 0;
     int lanes;
     for (f = fa; f < fb; f += lanes) {
         float *spec;
         lanes = block_lanes(f, fb);
+        if (in->scan) {
+            const int64_t end = owned_end(&e->cfg, in, f + lanes);
+            const int64_t bad = end > scanned ? ff_first_nonfinite(in->src->x + scanned, end - scanned) : -1;
+            if (bad >= 0) return scanned + bad;
+            if (end > scanned) scanned = end;
+        }
         if (in->src && f + lanes < fb)
             prefetch_frames(&e->cfg, in->src, f + lanes,
                             fb - (f + lanes) < FF_LANES ? fb : f + lanes + FF_LANES);
@@ -471,6 +495,7 @@ static void run_frames(const ff_extractor *e, ff_workspace *w, const ff_input *i
             }
         }
     }
+    return -1;
 }
 
 /* Second pass of top_db: rows of tmp (already clipped) through the back end. */
@@ -496,13 +521,17 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
 }
 
 /* Run pass (tmp_in == NULL: front [+ back]; else back only) over [0, nf),
- * split by blocks over threads, each with its own workspace. */
+ * split by blocks over threads, each with its own workspace.  FF_E_NONFINITE
+ * (with in->scan) sets *bad to the first NaN/Inf of the signal: each thread
+ * checks the samples its frames own, in order, so the least index any thread
+ * stops at is the first. */
 static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_input *in,
                               int64_t nf, float *out, float *tmp, const float *tmp_in,
-                              int n_threads, int64_t *dl_done)
+                              int n_threads, int64_t *dl_done, int64_t *bad)
 {
     const int64_t n_blocks = (nf + FF_LANES - 1) / FF_LANES;
     ff_status st = FF_OK;
+    *bad = -1;
     if (n_threads > n_blocks) n_threads = (int)n_blocks;
 #ifdef _OPENMP
     if (n_threads > 1) {
@@ -521,18 +550,25 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
                 w = local;
             }
             if (w) {
-                if (tmp_in) run_back(e, w, fa, fb, tmp_in, out);
-                else run_frames(e, w, in, fa, fb, out, tmp, NULL);
+                if (tmp_in) {
+                    run_back(e, w, fa, fb, tmp_in, out);
+                } else {
+                    const int64_t b = run_frames(e, w, in, fa, fb, out, tmp, NULL);
+                    if (b >= 0) {
+#pragma omp critical(ff_status_update)
+                        if (*bad < 0 || b < *bad) *bad = b;
+                    }
+                }
             }
             ff_workspace_free(local);
         }
-        return st;
+        return st != FF_OK ? st : *bad >= 0 ? FF_E_NONFINITE : FF_OK;
     }
 #endif
     (void)n_threads;
     if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
-    else run_frames(e, ws, in, 0, nf, out, tmp, dl_done);
-    return st;
+    else *bad = run_frames(e, ws, in, 0, nf, out, tmp, dl_done);
+    return *bad >= 0 ? FF_E_NONFINITE : st;
 }
 
 /* top_db in the units of the log: dB; log10 (Whisper's 8 = 80 dB); ln. */
@@ -561,7 +597,7 @@ static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
 
 /* Both passes (top_db: front into tmp, clip, back) and the deltas. */
 static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input *in, int64_t nf,
-                        float *out, int n_threads)
+                        float *out, int n_threads, int64_t *bad_index)
 {
     int64_t dl_done[2] = {0, 0}; /* frames with their delta / delta-delta */
     ff_status st;
@@ -570,33 +606,38 @@ static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input 
         const int32_t pre = ff_pre_dct_width(e);
         float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
         if (!tmp) return FF_E_NOMEM;
-        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads, NULL);
+        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads, NULL, bad_index);
         if (st == FF_OK) {
             clip_top_db(tmp, nf, pre, top_db_units(&e->cfg));
-            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads, NULL);
+            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads, NULL, bad_index);
         }
         free(tmp);
     } else {
-        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads, dl_done);
+        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads, dl_done, bad_index);
     }
     if (st != FF_OK) return st;
     deltas_upto(e, out, nf, nf, dl_done); /* the rest (all of them after threads) */
     return FF_OK;
 }
 
-/* Common argument checks of the whole-signal entry points; sets *nf. */
+/* Common argument checks of the whole-signal entry points; sets *nf.  The
+ * NaN/Inf check comes before the others; with `deferred` (ff_extract, whose
+ * blocks check their own samples) it is left to the pass unless another
+ * check fails. */
 static ff_status check_signal(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
-                              int64_t rows_avail, int64_t *nf, int64_t *bad_index)
+                              int64_t rows_avail, int64_t *nf, int64_t *bad_index, int deferred)
 {
     int64_t bad;
     if (bad_index) *bad_index = -1;
     if (!e || !ws || ws->ext != e || (!x && n > 0) || n < 0) return FF_E_ARG;
-    bad = ff_first_nonfinite(x, n);
-    if (bad >= 0) {
-        if (bad_index) *bad_index = bad;
-        return FF_E_NONFINITE;
-    }
     *nf = ff_num_frames(&e->cfg, n);
+    if (!deferred || *nf <= 0 || rows_avail < *nf) {
+        bad = ff_first_nonfinite(x, n);
+        if (bad >= 0) {
+            if (bad_index) *bad_index = bad;
+            return FF_E_NONFINITE;
+        }
+    }
     if (*nf <= 0) return FF_E_TOO_SHORT;
     if (rows_avail < *nf) return FF_E_BUFFER;
     return FF_OK;
@@ -607,13 +648,15 @@ ff_status ff_extract(const ff_extractor *e, ff_workspace *ws, const float *x, in
 {
     ff_source src;
     ff_input in;
-    int64_t nf = 0;
-    ff_status st = check_signal(e, ws, x, n, out_rows, &nf, bad_index);
+    int64_t nf = 0, bad = -1;
+    ff_status st = check_signal(e, ws, x, n, out_rows, &nf, bad_index, out != NULL);
     if (st != FF_OK) return st;
     if (!out) return FF_E_ARG;
     src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
-    in.src = &src; in.fft = NULL; in.energy = NULL;
-    return finish(e, ws, &in, nf, out, n_threads);
+    in.src = &src; in.fft = NULL; in.energy = NULL; in.nf = nf; in.scan = 1;
+    st = finish(e, ws, &in, nf, out, n_threads, &bad);
+    if (st == FF_E_NONFINITE && bad_index) *bad_index = bad;
+    return st;
 }
 
 ff_status ff_extract_frames(const ff_extractor *e, ff_workspace *ws, const float *x, int64_t n,
@@ -622,7 +665,7 @@ ff_status ff_extract_frames(const ff_extractor *e, ff_workspace *ws, const float
     ff_source src;
     int64_t nf = 0, f, i;
     const int32_t nfft = e ? e->cfg.n_fft : 0;
-    ff_status st = check_signal(e, ws, x, n, rows, &nf, bad_index);
+    ff_status st = check_signal(e, ws, x, n, rows, &nf, bad_index, 0);
     if (st != FF_OK) return st;
     if (!frames) return FF_E_ARG;
     src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
@@ -650,6 +693,7 @@ ff_status ff_extract_from_fft(const ff_extractor *e, ff_workspace *ws, const flo
     if (out_rows < n_frames) return FF_E_BUFFER;
     if (!energy && e->cfg.energy != FF_ENERGY_NONE && e->cfg.energy_source != FF_ESRC_SPECTRUM)
         return FF_E_ARG;
-    in.src = NULL; in.fft = fft; in.energy = energy;
-    return finish(e, ws, &in, n_frames, out, n_threads);
+    int64_t bad;
+    in.src = NULL; in.fft = fft; in.energy = energy; in.nf = n_frames; in.scan = 0;
+    return finish(e, ws, &in, n_frames, out, n_threads, &bad);
 }

@@ -104,7 +104,10 @@ class Extractor:
         sr : int, optional
             Sample rate of ``y``; when given it must equal ``config.sample_rate``.
         out : np.ndarray [shape=(n_frames, n_features)], float32, optional
-            Buffer to write into (no allocation).
+            Buffer to write into (no allocation).  When ``y`` holds NaN or
+            Inf the ValueError comes after some rows were written (the engine
+            checks the signal block by block as it works): ``out``'s contents
+            are then unspecified.
 
         Returns
         -------

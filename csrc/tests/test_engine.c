@@ -329,9 +329,62 @@ static void test_two_halves(void)
     free(x);
 }
 
+/* ff_extract checks the signal for NaN/Inf block by block while it works:
+ * every sample is checked (those no frame reads, too), the error names the
+ * first bad sample with any thread count, and a later call on a clean signal
+ * gives the same rows as a fresh workspace. */
+static void test_nonfinite_positions(void)
+{
+    const int64_t n = 9000;
+    ff_config cfgs[5];
+    int nc = 0, i, t, p, q;
+    cfgs[nc++] = base();                                   /* snip_edges: the tail is read by no frame */
+    cfgs[nc] = base(); cfgs[nc].center = 1; cfgs[nc].snip_edges = 0;
+    cfgs[nc].pad_mode = FF_PAD_REFLECT; cfgs[nc].log = FF_LOG_DB; cfgs[nc].top_db = 80; nc++;
+    cfgs[nc] = base(); cfgs[nc].frame_length = 200; cfgs[nc].hop_length = 300; nc++; /* gaps */
+    cfgs[nc] = base(); cfgs[nc].window_centered = 1; cfgs[nc].frame_length = 300; nc++;
+    cfgs[nc] = base(); cfgs[nc].deltas = 2; cfgs[nc].preemphasis_scope = FF_PREEMPH_SIGNAL; nc++;
+    for (i = 0; i < nc; i++) {
+        ff_extractor *e = NULL;
+        ff_workspace *ws = NULL;
+        float *x = make_signal(n), *ref, *out;
+        int64_t rows, bad;
+        const int64_t spots[] = {0, 1, 250, 2559, 2560, 4321, 4500, n - 200, n - 2, n - 1};
+        const int ns = (int)(sizeof spots / sizeof spots[0]);
+        EXPECT(ff_extractor_new(&cfgs[i], &e) == FF_OK, "config %d", i);
+        if (!e) { free(x); continue; }
+        ref = batch(e, x, n, &rows, 1);
+        out = malloc(sizeof(float) * (size_t)(rows * ff_num_features(&cfgs[i])));
+        if (ff_workspace_new(e, &ws) != FF_OK || !out || !ref) abort();
+        for (t = 1; t <= 2; t++)
+            for (p = 0; p < ns; p++)
+                for (q = p; q < ns; q += 3) { /* one bad sample, or two (the first is named) */
+                    const float saved_p = x[spots[p]], saved_q = x[spots[q]];
+                    x[spots[q]] = q % 2 ? INFINITY : -INFINITY;
+                    x[spots[p]] = NAN;
+                    bad = -7;
+                    EXPECT(ff_extract(e, ws, x, n, out, rows, t, &bad) == FF_E_NONFINITE &&
+                               bad == spots[p],
+                           "config %d, %d threads: bad sample %lld reported as %lld", i, t,
+                           (long long)spots[p], (long long)bad);
+                    x[spots[q]] = saved_q;
+                    x[spots[p]] = saved_p;
+                }
+        EXPECT(ff_extract(e, ws, x, n, out, rows, 2, &bad) == FF_OK && bad == -1 &&
+                   memcmp(out, ref, sizeof(float) * (size_t)(rows * ff_num_features(&cfgs[i]))) == 0,
+               "config %d: the rows after rejected calls", i);
+        ff_workspace_free(ws);
+        ff_extractor_free(e);
+        free(out);
+        free(ref);
+        free(x);
+    }
+}
+
 int main(void)
 {
     test_errors();
+    test_nonfinite_positions();
     test_two_halves();
     test_variants();
     printf("%d passed, %d failed\n", passed, failed);
