@@ -313,19 +313,23 @@ float *ff_block_front(const ff_extractor *e, ff_workspace *w, const ff_source *s
     return ff_block_front_lanes(e, w, ln, lanes);
 }
 
+/* Whisper's (x + 4) / 4 on n logged values: (x + log_offset) * log_scale. */
+static void log_affine(const ff_config *c, float *x, int64_t n)
+{
+    int64_t i;
+    if (c->log_offset == 0.0f && c->log_scale == 1.0f) return;
+    for (i = 0; i < n; i++) x[i] = (x[i] + c->log_offset) * c->log_scale;
+}
+
 void ff_block_back(const ff_extractor *e, ff_workspace *w, float *spec, int lanes,
-                   float *out, int64_t stride)
+                   float *out, int64_t stride, int affine)
 {
     const ff_config *c = &e->cfg;
     const float *cols = spec;
     const int width = w->width; /* the block's lanes; rows are written for `lanes` */
     int32_t n = e->n_spec, k;
     int l;
-    if (c->log_offset != 0.0f || c->log_scale != 1.0f) { /* Whisper's (x + 4) / 4 */
-        const int64_t m = (int64_t)ff_pre_dct_width(e) * width;
-        int64_t i;
-        for (i = 0; i < m; i++) spec[i] = (spec[i] + c->log_offset) * c->log_scale;
-    }
+    if (affine) log_affine(c, spec, (int64_t)ff_pre_dct_width(e) * width);
     if (c->kind == FF_KIND_MFCC) {
         ff_dct_apply(e->dct, c->n_mfcc, c->n_mels, spec, width, w->cep);
         if (c->energy == FF_ENERGY_REPLACE_C0)
@@ -373,6 +377,7 @@ typedef struct {
     const float *energy;
     int64_t nf;    /* frames of the whole pass */
     int scan;      /* check the signal for NaN/Inf block by block (ff_extract) */
+    int raw;       /* rows without the log affine (clip_rows adds it after top_db) */
 } ff_input;
 
 static float *front(const ff_extractor *e, ff_workspace *w, const ff_input *in, int64_t f0,
@@ -482,7 +487,7 @@ static int64_t run_frames(const ff_extractor *e, ff_workspace *w, const ff_input
                             fb - (f + lanes) < FF_LANES ? fb : f + lanes + FF_LANES);
         spec = front(e, w, in, f, lanes);
         if (!tmp) {
-            ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+            ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat, !in->raw);
             /* one thread over all frames: the deltas while the rows are in cache */
             if (dl_done) deltas_upto(e, out, fb, f + lanes, dl_done);
         } else {
@@ -498,9 +503,10 @@ static int64_t run_frames(const ff_extractor *e, ff_workspace *w, const ff_input
     return -1;
 }
 
-/* Second pass of top_db: rows of tmp (already clipped) through the back end. */
+/* Second pass of top_db: rows of tmp, each spectral value clipped to at least
+ * lo (the energy is not), through the back end. */
 static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t fb,
-                     const float *tmp, float *out)
+                     const float *tmp, float lo, float *out)
 {
     const int32_t pre = ff_pre_dct_width(e);
     float *spec = e->cfg.kind == FF_KIND_POWER ? w->re : w->mel;
@@ -512,11 +518,11 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
         lanes = block_lanes(f, fb);
         for (l = 0; l < lanes; l++) {
             const float *row = tmp + (f + l) * (pre + 1);
-            for (k = 0; k < pre; k++) spec[(size_t)k * lanes + l] = row[k];
+            for (k = 0; k < pre; k++) spec[(size_t)k * lanes + l] = row[k] < lo ? lo : row[k];
             w->energy[l] = row[pre];
         }
         w->width = lanes;
-        ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat);
+        ff_block_back(e, w, spec, lanes, out + f * e->n_feat, e->n_feat, 1);
     }
 }
 
@@ -527,7 +533,7 @@ static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t
  * stops at is the first. */
 static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_input *in,
                               int64_t nf, float *out, float *tmp, const float *tmp_in,
-                              int n_threads, int64_t *dl_done, int64_t *bad)
+                              float lo, int n_threads, int64_t *dl_done, int64_t *bad)
 {
     const int64_t n_blocks = (nf + FF_LANES - 1) / FF_LANES;
     ff_status st = FF_OK;
@@ -551,7 +557,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
             }
             if (w) {
                 if (tmp_in) {
-                    run_back(e, w, fa, fb, tmp_in, out);
+                    run_back(e, w, fa, fb, tmp_in, lo, out);
                 } else {
                     const int64_t b = run_frames(e, w, in, fa, fb, out, tmp, NULL);
                     if (b >= 0) {
@@ -566,7 +572,7 @@ static ff_status run_parallel(const ff_extractor *e, ff_workspace *ws, const ff_
     }
 #endif
     (void)n_threads;
-    if (tmp_in) run_back(e, ws, 0, nf, tmp_in, out);
+    if (tmp_in) run_back(e, ws, 0, nf, tmp_in, lo, out);
     else *bad = run_frames(e, ws, in, 0, nf, out, tmp, dl_done);
     return *bad >= 0 ? FF_E_NONFINITE : st;
 }
@@ -579,41 +585,73 @@ static float top_db_units(const ff_config *c)
     return c->top_db;
 }
 
-/* librosa's top_db (and Whisper's clamp): clip every spectral value to
- * (global max - top_db), top_db in the units of the log. */
-static void clip_top_db(float *tmp, int64_t nf, int32_t pre, float top_db)
+/* The largest of the first pre values of nf rows `stride` floats apart (the
+ * spectral values; the energy is not counted), for librosa's top_db and
+ * Whisper's clamp.  Sixteen running maxima, so the loop vectorises; a maximum
+ * is exact, so this is the serial loop's value. */
+FF_HOT static float rows_max(const float *rows, int64_t nf, int64_t stride, int32_t pre)
 {
-    float mx = -3.40282347e+38f, lo;
+    float m[16], mx;
     int64_t f;
     int32_t k;
-    for (f = 0; f < nf; f++)
-        for (k = 0; k < pre; k++)
-            if (tmp[f * (pre + 1) + k] > mx) mx = tmp[f * (pre + 1) + k];
-    lo = mx - top_db;
-    for (f = 0; f < nf; f++)
-        for (k = 0; k < pre; k++)
-            if (tmp[f * (pre + 1) + k] < lo) tmp[f * (pre + 1) + k] = lo;
+    int j;
+    for (j = 0; j < 16; j++) m[j] = -3.40282347e+38f;
+    for (f = 0; f < nf; f++) {
+        const float *row = rows + f * stride;
+        for (k = 0; k + 16 <= pre; k += 16)
+            for (j = 0; j < 16; j++) m[j] = row[k + j] > m[j] ? row[k + j] : m[j];
+        for (; k < pre; k++) m[0] = row[k] > m[0] ? row[k] : m[0];
+    }
+    mx = m[0];
+    for (j = 1; j < 16; j++) mx = m[j] > mx ? m[j] : mx;
+    return mx;
 }
 
-/* Both passes (top_db: front into tmp, clip, back) and the deltas. */
+/* top_db on the output rows of a spectral kind (their first pre columns are
+ * the logged values): each clipped to at least lo, then the log affine, the
+ * operations run_back + ff_block_back do per value. */
+FF_HOT static void clip_rows(const ff_extractor *e, float *out, int64_t nf, float lo)
+{
+    const int32_t pre = ff_pre_dct_width(e);
+    int64_t f;
+    int32_t k;
+    for (f = 0; f < nf; f++) {
+        float *row = out + f * e->n_feat;
+        for (k = 0; k < pre; k++) row[k] = row[k] < lo ? lo : row[k];
+        log_affine(&e->cfg, row, pre);
+    }
+}
+
+/* The passes and the deltas.  top_db needs the global maximum first: a
+ * spectral kind writes its rows without the affine, then clip_rows; MFCC
+ * keeps the logged mel values in tmp and a second pass clips them on the way
+ * to the DCT. */
 static ff_status finish(const ff_extractor *e, ff_workspace *ws, const ff_input *in, int64_t nf,
                         float *out, int n_threads, int64_t *bad_index)
 {
     int64_t dl_done[2] = {0, 0}; /* frames with their delta / delta-delta */
     ff_status st;
+    const int top_db = e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f;
     if (n_threads < 1) n_threads = 1;
-    if (e->cfg.log != FF_LOG_NONE && e->cfg.top_db > 0.0f) {
+    if (top_db && e->cfg.kind != FF_KIND_MFCC) {
+        ff_input raw = *in;
+        raw.raw = 1;
+        st = run_parallel(e, ws, &raw, nf, out, NULL, NULL, 0.0f, n_threads, NULL, bad_index);
+        if (st == FF_OK)
+            clip_rows(e, out, nf,
+                      rows_max(out, nf, e->n_feat, ff_pre_dct_width(e)) - top_db_units(&e->cfg));
+    } else if (top_db) {
         const int32_t pre = ff_pre_dct_width(e);
         float *tmp = malloc(sizeof(float) * (size_t)nf * (size_t)(pre + 1));
         if (!tmp) return FF_E_NOMEM;
-        st = run_parallel(e, ws, in, nf, out, tmp, NULL, n_threads, NULL, bad_index);
+        st = run_parallel(e, ws, in, nf, out, tmp, NULL, 0.0f, n_threads, NULL, bad_index);
         if (st == FF_OK) {
-            clip_top_db(tmp, nf, pre, top_db_units(&e->cfg));
-            st = run_parallel(e, ws, in, nf, out, NULL, tmp, n_threads, NULL, bad_index);
+            const float lo = rows_max(tmp, nf, pre + 1, pre) - top_db_units(&e->cfg);
+            st = run_parallel(e, ws, in, nf, out, NULL, tmp, lo, n_threads, NULL, bad_index);
         }
         free(tmp);
     } else {
-        st = run_parallel(e, ws, in, nf, out, NULL, NULL, n_threads, dl_done, bad_index);
+        st = run_parallel(e, ws, in, nf, out, NULL, NULL, 0.0f, n_threads, dl_done, bad_index);
     }
     if (st != FF_OK) return st;
     deltas_upto(e, out, nf, nf, dl_done); /* the rest (all of them after threads) */
@@ -653,7 +691,7 @@ ff_status ff_extract(const ff_extractor *e, ff_workspace *ws, const float *x, in
     if (st != FF_OK) return st;
     if (!out) return FF_E_ARG;
     src.x = x; src.x0 = 0; src.xlen = n; src.total = n;
-    in.src = &src; in.fft = NULL; in.energy = NULL; in.nf = nf; in.scan = 1;
+    in.src = &src; in.fft = NULL; in.energy = NULL; in.nf = nf; in.scan = 1; in.raw = 0;
     st = finish(e, ws, &in, nf, out, n_threads, &bad);
     if (st == FF_E_NONFINITE && bad_index) *bad_index = bad;
     return st;
@@ -694,6 +732,6 @@ ff_status ff_extract_from_fft(const ff_extractor *e, ff_workspace *ws, const flo
     if (!energy && e->cfg.energy != FF_ENERGY_NONE && e->cfg.energy_source != FF_ESRC_SPECTRUM)
         return FF_E_ARG;
     int64_t bad;
-    in.src = NULL; in.fft = fft; in.energy = energy; in.nf = n_frames; in.scan = 0;
+    in.src = NULL; in.fft = fft; in.energy = energy; in.nf = n_frames; in.scan = 0; in.raw = 0;
     return finish(e, ws, &in, n_frames, out, n_threads, &bad);
 }

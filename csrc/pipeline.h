@@ -52,10 +52,11 @@ float *ff_block_front(const ff_extractor *e, ff_workspace *ws, const ff_source *
                       int64_t f0, int lanes);
 /* The same for lanes <= FF_LANES frames given one by one. */
 float *ff_block_front_lanes(const ff_extractor *e, ff_workspace *ws, const ff_lane *ln, int lanes);
-/* DCT (mfcc), energy, and the rows out[l * stride + c] for l < lanes, of
- * the block the last front call computed (ws->width >= lanes lanes). */
+/* The log affine (with affine; Whisper's (x + 4) / 4), DCT (mfcc), energy,
+ * and the rows out[l * stride + c] for l < lanes, of the block the last front
+ * call computed (ws->width >= lanes lanes). */
 void ff_block_back(const ff_extractor *e, ff_workspace *ws, float *spec, int lanes,
-                   float *out, int64_t stride);
+                   float *out, int64_t stride, int affine);
 /* Index of the first NaN/Inf in x, or -1. */
 int64_t ff_first_nonfinite(const float *x, int64_t n);
 /* Number of spectral values per frame before the DCT. */

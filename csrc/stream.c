@@ -56,9 +56,9 @@ void ff_lane_batch_run(ff_lane_batch *b)
     for (l = 1; l < b->n; l++) direct &= b->dst[l] == b->dst[0] + l * ns;
     spec = ff_block_front_lanes(b->ext, b->ws, b->ln, b->n);
     if (direct) {
-        ff_block_back(b->ext, b->ws, spec, b->n, b->dst[0], ns);
+        ff_block_back(b->ext, b->ws, spec, b->n, b->dst[0], ns, 1);
     } else {  /* lanes of several states: rows land in different buffers */
-        ff_block_back(b->ext, b->ws, spec, b->n, b->scratch, ns);
+        ff_block_back(b->ext, b->ws, spec, b->n, b->scratch, ns, 1);
         for (l = 0; l < b->n; l++)
             memcpy(b->dst[l], b->scratch + l * ns, sizeof(float) * (size_t)ns);
     }

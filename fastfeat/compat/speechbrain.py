@@ -59,7 +59,6 @@ def context_window(features: np.ndarray, left_frames: int = 5, right_frames: int
     width = left_frames + 1 + right_frames
     padded = np.zeros((n + width - 1, d), dtype=x.dtype)
     padded[left_frames:left_frames + n] = x
-    out = np.empty((n, d, width), dtype=x.dtype)
-    for j in range(width):
-        out[:, :, j] = padded[j:j + n]
-    return out.reshape(n, d * width)
+    # (n, d, width) view: [t, f, j] = padded[t + j, f]; reshape copies it once
+    window = np.lib.stride_tricks.sliding_window_view(padded, width, axis=0)
+    return window.reshape(n, d * width)
