@@ -141,8 +141,9 @@ FF_HOT void ff_preemph_window(float *restrict buf, const float *restrict w, int3
  * 128-bit registers (the SSE2 clone) the 8 x 8 transpose spills, and the
  * separate SSE2 4 x 4 transpose and ff_preemph_window are cheaper
  * (callgrind: 1,550 against 2,870 instructions per frame). */
-FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *restrict w,
-                                    int32_t len, int32_t n_fft, float coef, float *restrict buf)
+FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *prev0,
+                                    const float *restrict w, int32_t len, int32_t n_fft,
+                                    float coef, float *restrict buf)
 {
     int32_t i0, i;
     int h, k, l;
@@ -153,7 +154,8 @@ FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *restric
             ff_v8 r[8];
             for (k = 0; k < 8; k++) r[k] = FF_V8_CAT(xp[h + k] + i0);
             TRANSPOSE8(r);
-            if (i0 == 0) prev = r[0];
+            if (i0 == 0 && prev0) prev = FF_V8_CAT(prev0 + h);
+            else if (i0 == 0) prev = r[0];
             for (k = 0; k < 8; k++) {
                 float *o = buf + (size_t)(i0 + k) * FF_LANES + h;
                 if (coef != 0.0f) {
@@ -167,8 +169,8 @@ FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *restric
         for (i = i0; i < len; i++) /* the last len % 8 samples */
             for (l = h; l < h + 8; l++) {
                 const float x = xp[l][i];
-                buf[(size_t)i * FF_LANES + l] =
-                    coef != 0.0f ? (x - coef * xp[l][i > 0 ? i - 1 : 0]) * w[i] : x * w[i];
+                const float before = i > 0 ? xp[l][i - 1] : prev0 ? prev0[l] : x;
+                buf[(size_t)i * FF_LANES + l] = coef != 0.0f ? (x - coef * before) * w[i] : x * w[i];
             }
     }
     memset(buf + (size_t)len * FF_LANES, 0, sizeof(float) * (size_t)(n_fft - len) * FF_LANES);
@@ -176,10 +178,10 @@ FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *restric
 }
 #undef TRANSPOSE8
 #else
-int ff_frames_preemph_window(const float *const *xp, const float *w, int32_t len,
-                             int32_t n_fft, float coef, float *buf)
+int ff_frames_preemph_window(const float *const *xp, const float *prev0, const float *w,
+                             int32_t len, int32_t n_fft, float coef, float *buf)
 { /* the separate transpose and ff_preemph_window instead */
-    (void)xp; (void)w; (void)len; (void)n_fft; (void)coef; (void)buf;
+    (void)xp; (void)prev0; (void)w; (void)len; (void)n_fft; (void)coef; (void)buf;
     return 0;
 }
 #endif

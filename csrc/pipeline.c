@@ -175,15 +175,27 @@ static void transpose_in(const float *const *xp, int lanes, int32_t len, float *
         for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
 }
 
-/* Frames of the lanes into buf, except when every lane is a plain slice of
- * its signal: then returns 1 with xp[l] pointing at them, nothing copied. */
+/* Signal-scope pre-emphasis of one plain lane into buf (rows `lanes` apart):
+ * buf[i] = x[i] - coef x[i-1], with x[-1] = prev (0 at the signal's start,
+ * where x - coef 0 is x: the sample itself, as value_at gives it). */
+static void preemph_lane(const float *x, float prev, float coef, int32_t len, int lanes,
+                         float *buf)
+{
+    int32_t i;
+    buf[0] = x[0] - coef * prev;
+    for (i = 1; i < len; i++) buf[(size_t)i * lanes] = x[i] - coef * x[i - 1];
+}
+
+/* Frames of the lanes into buf (signal-scope pre-emphasis applied), except
+ * when every lane is a plain slice of its signal: then returns 1 with xp[l]
+ * pointing at them and prev0[l] the sample before each (0 at the signal's
+ * start or without signal-scope pre-emphasis), nothing copied. */
 static int gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf,
-                  const float **xp)
+                  const float **xp, float *prev0)
 {
     const int32_t len = c->frame_length;
     const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
-    const float coef = c->preemphasis;
-    int l, all_plain = !signal_pre;
+    int l, all_plain = 1;
     int32_t i;
     for (l = 0; l < lanes; l++) {
         const ff_source *s = ln[l].src;
@@ -193,23 +205,21 @@ static int gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf,
                          need_lo >= s->x0 && start + len <= s->x0 + s->xlen;
         xp[l] = NULL;
         if (fast) {
-            const float *x = s->x + (start - s->x0);
-            if (!signal_pre) {
-                xp[l] = x; /* copied below, all plain lanes at once */
-            } else {
-                buf[l] = start > 0 ? x[0] - coef * x[-1] : x[0];
-                for (i = 1; i < len; i++) buf[(size_t)i * lanes + l] = x[i] - coef * x[i - 1];
-            }
+            xp[l] = s->x + (start - s->x0);
+            prev0[l] = signal_pre && start > 0 ? xp[l][-1] : 0.0f;
         } else {
             all_plain = 0;
             for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = value_at(c, s, start + i);
         }
     }
     if (all_plain) return 1;
-    if (!signal_pre)
-        for (l = 0; l < lanes; l++)
-            if (xp[l])
-                for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
+    for (l = 0; l < lanes; l++) {
+        if (!xp[l]) continue;
+        if (signal_pre)
+            preemph_lane(xp[l], prev0[l], c->preemphasis, len, lanes, buf + l);
+        else
+            for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
+    }
     return 0;
 }
 
@@ -223,14 +233,22 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
     const int want_energy = c->energy != FF_ENERGY_NONE;
     const int raw_energy = want_energy && c->energy_source == FF_ESRC_RAW;
     const float coef = c->preemphasis_scope == FF_PREEMPH_FRAME ? c->preemphasis : 0.0f;
+    const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
     const float *xp[FF_LANES];
-    int done = 0;
-    if (gather(c, ln, lanes, w->frame, xp)) {
-        /* plain frames: a full block goes through the fused transpose */
+    float prev0[FF_LANES];
+    int done = 0, l;
+    if (gather(c, ln, lanes, w->frame, xp, prev0)) {
+        /* plain frames: a full block goes through the fused transpose, which
+         * also does signal-scope pre-emphasis (from each frame's prev0) */
         if (lanes == FF_LANES && !c->remove_dc && !raw_energy)
-            done = ff_frames_preemph_window(xp, e->window, c->frame_length, c->n_fft, coef,
-                                            w->frame);
-        if (!done) transpose_in(xp, lanes, c->frame_length, w->frame);
+            done = ff_frames_preemph_window(xp, signal_pre ? prev0 : NULL, e->window,
+                                            c->frame_length, c->n_fft,
+                                            signal_pre ? c->preemphasis : coef, w->frame);
+        if (!done && signal_pre)
+            for (l = 0; l < lanes; l++)
+                preemph_lane(xp[l], prev0[l], c->preemphasis, c->frame_length, lanes, w->frame + l);
+        else if (!done)
+            transpose_in(xp, lanes, c->frame_length, w->frame);
     }
     if (!done) {
         if (c->remove_dc) ff_remove_dc(w->frame, c->frame_length, lanes);

@@ -24,10 +24,13 @@ void ff_preemph_window(float *buf, const float *w, int32_t len, int32_t n_fft, i
                        float coef);
 /* The same for a full block of plain frames: lane l's samples at xp[l][0 ..
  * len), transposed into buf (8 x 8 in registers) with pre-emphasis and
- * window applied on the way: samples read once, written once.  Returns 0
- * (nothing done) without AVX2 or the compiler's vector shuffles. */
-int ff_frames_preemph_window(const float *const *xp, const float *w, int32_t len,
-                             int32_t n_fft, float coef, float *buf);
+ * window applied on the way: samples read once, written once.  prev0 NULL:
+ * in-frame pre-emphasis as above; else signal-scope pre-emphasis, sample 0
+ * of lane l using prev0[l] as its predecessor (the signal sample before the
+ * frame, or 0 at the signal's start: x - c 0 is x).  Returns 0 (nothing done)
+ * without AVX2 or the compiler's vector shuffles. */
+int ff_frames_preemph_window(const float *const *xp, const float *prev0, const float *w,
+                             int32_t len, int32_t n_fft, float coef, float *buf);
 /* spec[k] = (re^2 + im^2)^(power/2) * scale, in place over re; also sums into
  * energy[l] when energy != NULL. */
 void ff_spectrum(float *re, const float *im, int32_t n_bins, int lanes, float power,
