@@ -584,6 +584,7 @@ def main():
     whisper_steps(y32)
     tensorflow_steps(y32)
     speechbrain_steps(y32)
+    nemo_steps(y32)
 
     print(f"\n(ran in {time.time() - t0:.1f} s)")
 
@@ -680,6 +681,71 @@ def speechbrain_steps(y32):
         rows.append((name, d.max(), d[kept].max()))
     table(["float64 model: `Config.preset(\"speechbrain\")` vs `Fbank()(y[None])[0]` (dB)", "max |diff|",
            f"max |diff| where SpeechBrain did not clip ({kept.mean():.0%} of the values)"], rows)
+
+
+def nemo_filterbank_features():
+    """NeMo's FilterbankFeatures (what AudioToMelSpectrogramPreprocessor wraps), imported
+    from its own file as tests/test_nemo.py does (the package __init__s need lightning etc.)."""
+    import importlib
+    import types
+
+    import nemo
+    root = os.path.dirname(nemo.__file__)
+    name = "nemo.collections.asr.parts.preprocessing"
+    parts = name.split(".")
+    for i in range(2, len(parts) + 1):
+        pkg = ".".join(parts[:i])
+        if pkg not in sys.modules:
+            mod = types.ModuleType(pkg)
+            mod.__path__ = [os.path.join(root, *parts[1:i])]
+            sys.modules[pkg] = mod
+    perturb = types.ModuleType(name + ".perturb")
+    perturb.AudioAugmentor = None  # only WaveformFeaturizer uses it
+    sys.modules.setdefault(perturb.__name__, perturb)
+    return importlib.import_module(name + ".features").FilterbankFeatures
+
+
+def nemo_steps(y32):
+    """Section 16: NeMo's FilterbankFeatures steps, one at a time, against NeMo itself."""
+    try:
+        import torch
+        features = nemo_filterbank_features()
+    except ImportError as exc:
+        print(f"\n(section 16 skipped: nemo_toolkit/torch not importable: {exc})")
+        return
+    section("16. NeMo: pre-emphasis over the signal, ln(x + 2^-24), and a normalisation over the utterance")
+
+    def nemo(**kw):  # (frames, 64): the valid frames of one item, float64
+        fb = features(**kw).eval()
+        with torch.no_grad():
+            out, n = fb(torch.from_numpy(y32)[None], torch.tensor([len(y32)]))
+        return out[0, :, :int(n[0])].numpy().T.astype(np.float64)
+
+    raw, normed = nemo(normalize=None), nemo()
+    N = M.make_config("nemo")
+    x = y32.astype(np.float64)
+    steps = [
+        ("pre-emphasis inside each frame (Kaldi, torchaudio), ln(x + 2^-24), no normalisation",
+         "normalize=None", dict(N, preemphasis_scope="frame", normalize=None), raw),
+        ("+ preemphasis_scope=\"signal\" (once over the waveform, before framing)", "normalize=None",
+         dict(N, normalize=None), raw),
+        ("that with ln(max(x, 2^-24)) (the floor of Kaldi and librosa) instead", "normalize=None",
+         dict(N, log_floor_mode="max", normalize=None), raw),
+        ("+ normalize=\"per_feature\" = the \"nemo\" preset", "defaults", N, normed),
+        ("the preset with window_periodic=True (torch.hann_window's default)", "defaults",
+         dict(N, window_periodic=True), normed),
+        ("the preset with drop_last_frame=False (one frame more than NeMo's length)", "defaults",
+         dict(N, drop_last_frame=False), normed),
+    ]
+    rows = []
+    for name, which, cfg, ref in steps:
+        ours = M.model_features(x, cfg)
+        if ours.shape != ref.shape:
+            rows.append((name, which, f"{ours.shape[0]} frames vs {ref.shape[0]}"))
+            continue
+        rows.append((name, which, np.abs(ours - ref).max()))
+    table(["float64 model vs NeMo `FilterbankFeatures(...)` (64 mels)", "NeMo call",
+           "max |diff|"], rows)
 
 
 if __name__ == "__main__":
