@@ -23,15 +23,11 @@ large relative to it).  Bound: 5e-4 absolute per value, under the issue's
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
-import types
-
 import numpy as np
 import pytest
 
 from conftest import assert_within, model_reference
+from _nemo_ref import nemo_filterbank_features
 
 import fastfeat as ff  # noqa: E402
 from fastfeat.compat import nemo as fn  # noqa: E402
@@ -41,24 +37,6 @@ torch = model_reference("torch")
 nemo = model_reference("nemo")
 
 ATOL = 5e-4
-
-
-def nemo_filterbank_features():
-    """NeMo's FilterbankFeatures class, imported from its own source file."""
-    root = os.path.dirname(nemo.__file__)
-    name = "nemo.collections.asr.parts.preprocessing"
-    if name + ".features" not in sys.modules:
-        parts = name.split(".")
-        for i in range(2, len(parts) + 1):
-            pkg = ".".join(parts[:i])
-            if pkg not in sys.modules:
-                mod = types.ModuleType(pkg)
-                mod.__path__ = [os.path.join(root, *parts[1:i])]
-                sys.modules[pkg] = mod
-        perturb = types.ModuleType(name + ".perturb")
-        perturb.AudioAugmentor = None  # only WaveformFeaturizer uses it
-        sys.modules.setdefault(perturb.__name__, perturb)
-    return importlib.import_module(name + ".features").FilterbankFeatures
 
 
 def nemo_reference(x, lengths, **kw):

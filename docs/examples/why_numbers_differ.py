@@ -683,32 +683,11 @@ def speechbrain_steps(y32):
            f"max |diff| where SpeechBrain did not clip ({kept.mean():.0%} of the values)"], rows)
 
 
-def nemo_filterbank_features():
-    """NeMo's FilterbankFeatures (what AudioToMelSpectrogramPreprocessor wraps), imported
-    from its own file as tests/test_nemo.py does (the package __init__s need lightning etc.)."""
-    import importlib
-    import types
-
-    import nemo
-    root = os.path.dirname(nemo.__file__)
-    name = "nemo.collections.asr.parts.preprocessing"
-    parts = name.split(".")
-    for i in range(2, len(parts) + 1):
-        pkg = ".".join(parts[:i])
-        if pkg not in sys.modules:
-            mod = types.ModuleType(pkg)
-            mod.__path__ = [os.path.join(root, *parts[1:i])]
-            sys.modules[pkg] = mod
-    perturb = types.ModuleType(name + ".perturb")
-    perturb.AudioAugmentor = None  # only WaveformFeaturizer uses it
-    sys.modules.setdefault(perturb.__name__, perturb)
-    return importlib.import_module(name + ".features").FilterbankFeatures
-
-
 def nemo_steps(y32):
     """Section 16: NeMo's FilterbankFeatures steps, one at a time, against NeMo itself."""
     try:
         import torch
+        from _nemo_ref import nemo_filterbank_features  # tests/_nemo_ref.py
         features = nemo_filterbank_features()
     except ImportError as exc:
         print(f"\n(section 16 skipped: nemo_toolkit/torch not importable: {exc})")
