@@ -129,6 +129,12 @@ static inline float dithered(const ff_config *c, const ff_source *s, int64_t m)
     return v;
 }
 
+/* Whether pre-emphasis runs over the signal (psf, NeMo) rather than per frame. */
+static int signal_preemph(const ff_config *c)
+{
+    return c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
+}
+
 /* Value at signal index r after edge mapping and signal-scope pre-emphasis. */
 static float value_at(const ff_config *c, const ff_source *s, int64_t r)
 {
@@ -136,7 +142,7 @@ static float value_at(const ff_config *c, const ff_source *s, int64_t r)
     float v;
     if (m < 0) return 0.0f;
     v = dithered(c, s, m);
-    if (c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f && m > 0)
+    if (signal_preemph(c) && m > 0)
         v -= c->preemphasis * dithered(c, s, m - 1);
     return v;
 }
@@ -186,6 +192,23 @@ static void preemph_lane(const float *x, float prev, float coef, int32_t len, in
     for (i = 1; i < len; i++) buf[(size_t)i * lanes] = x[i] - coef * x[i - 1];
 }
 
+/* The plain lanes (xp[l] != NULL) into buf, rows `lanes` apart: copied, or
+ * with signal-scope pre-emphasis from prev0[l]. */
+static void plain_lanes(const ff_config *c, const float *const *xp, const float *prev0,
+                        int lanes, float *buf)
+{
+    const int32_t len = c->frame_length;
+    int32_t i;
+    int l;
+    for (l = 0; l < lanes; l++) {
+        if (!xp[l]) continue;
+        if (signal_preemph(c))
+            preemph_lane(xp[l], prev0[l], c->preemphasis, len, lanes, buf + l);
+        else
+            for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
+    }
+}
+
 /* Frames of the lanes into buf (signal-scope pre-emphasis applied), except
  * when every lane is a plain slice of its signal: then returns 1 with xp[l]
  * pointing at them and prev0[l] the sample before each (0 at the signal's
@@ -194,7 +217,7 @@ static int gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf,
                   const float **xp, float *prev0)
 {
     const int32_t len = c->frame_length;
-    const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
+    const int signal_pre = signal_preemph(c);
     int l, all_plain = 1;
     int32_t i;
     for (l = 0; l < lanes; l++) {
@@ -213,13 +236,7 @@ static int gather(const ff_config *c, const ff_lane *ln, int lanes, float *buf,
         }
     }
     if (all_plain) return 1;
-    for (l = 0; l < lanes; l++) {
-        if (!xp[l]) continue;
-        if (signal_pre)
-            preemph_lane(xp[l], prev0[l], c->preemphasis, len, lanes, buf + l);
-        else
-            for (i = 0; i < len; i++) buf[(size_t)i * lanes + l] = xp[l][i];
-    }
+    plain_lanes(c, xp, prev0, lanes, buf);
     return 0;
 }
 
@@ -233,10 +250,10 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
     const int want_energy = c->energy != FF_ENERGY_NONE;
     const int raw_energy = want_energy && c->energy_source == FF_ESRC_RAW;
     const float coef = c->preemphasis_scope == FF_PREEMPH_FRAME ? c->preemphasis : 0.0f;
-    const int signal_pre = c->preemphasis_scope == FF_PREEMPH_SIGNAL && c->preemphasis != 0.0f;
+    const int signal_pre = signal_preemph(c);
     const float *xp[FF_LANES];
     float prev0[FF_LANES];
-    int done = 0, l;
+    int done = 0;
     if (gather(c, ln, lanes, w->frame, xp, prev0)) {
         /* plain frames: a full block goes through the fused transpose, which
          * also does signal-scope pre-emphasis (from each frame's prev0) */
@@ -245,8 +262,7 @@ static void block_frames(const ff_extractor *e, ff_workspace *w, const ff_lane *
                                             c->frame_length, c->n_fft,
                                             signal_pre ? c->preemphasis : coef, w->frame);
         if (!done && signal_pre)
-            for (l = 0; l < lanes; l++)
-                preemph_lane(xp[l], prev0[l], c->preemphasis, c->frame_length, lanes, w->frame + l);
+            plain_lanes(c, xp, prev0, lanes, w->frame);
         else if (!done)
             transpose_in(xp, lanes, c->frame_length, w->frame);
     }
@@ -521,13 +537,14 @@ static int64_t run_frames(const ff_extractor *e, ff_workspace *w, const ff_input
     return -1;
 }
 
-/* Second pass of top_db: rows of tmp, each spectral value clipped to at least
- * lo (the energy is not), through the back end. */
+/* Second pass of top_db for MFCC (spectral kinds use clip_rows): rows of tmp,
+ * each logged mel value clipped to at least lo (the energy is not), through
+ * the back end. */
 static void run_back(const ff_extractor *e, ff_workspace *w, int64_t fa, int64_t fb,
                      const float *tmp, float lo, float *out)
 {
     const int32_t pre = ff_pre_dct_width(e);
-    float *spec = e->cfg.kind == FF_KIND_POWER ? w->re : w->mel;
+    float *spec = w->mel;
     int64_t f;
     int lanes;
     for (f = fa; f < fb; f += lanes) {
@@ -745,11 +762,11 @@ ff_status ff_extract_from_fft(const ff_extractor *e, ff_workspace *ws, const flo
                               int n_threads)
 {
     ff_input in;
+    int64_t bad;
     if (!e || !ws || ws->ext != e || !fft || !out || n_frames < 1) return FF_E_ARG;
     if (out_rows < n_frames) return FF_E_BUFFER;
     if (!energy && e->cfg.energy != FF_ENERGY_NONE && e->cfg.energy_source != FF_ESRC_SPECTRUM)
         return FF_E_ARG;
-    int64_t bad;
     in.src = NULL; in.fft = fft; in.energy = energy; in.nf = n_frames; in.scan = 0; in.raw = 0;
     return finish(e, ws, &in, n_frames, out, n_threads, &bad);
 }
