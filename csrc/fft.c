@@ -244,6 +244,30 @@ static FF_INLINE void bf8(BF_ARGS)
  * instantiated with constant len and xs for a single frame, so that the
  * compiler sees the fixed strides and loads/stores whole vectors.
  */
+/* The stage shapes (radix, m, len, xs) of the plans of full blocks for the
+ * FFT sizes speech front ends use (n_fft 200, 256, 320, 400, 480, 512, 640,
+ * 1024, 2048: factorize() of n / 2, 16 lanes, the first stage reading the
+ * interleaved frames).  A stage of one of these shapes is compiled with its
+ * strides and loop counts as constants: its row and twiddle addresses are
+ * then one base register plus a displacement each, where runtime strides
+ * left gcc short of registers (stage8 spilled its row pointers; n_fft 512
+ * took 180 ns per frame for the FFT, 139 with constants).  Same arithmetic,
+ * same bits; any other shape takes the runtime-stride code. */
+#define HOT_STAGES(X, a, r)                                                                \
+    X(a, r, 8, 16, 16, 32) X(a, r, 8, 20, 16, 32) X(a, r, 8, 25, 16, 32) X(a, r, 8, 32, 16, 32) X(a, r, 8, 40, 16, 32)     \
+    X(a, r, 8, 64, 16, 32) X(a, r, 8, 128, 16, 32) X(a, r, 8, 4, 128, 128) X(a, r, 8, 5, 128, 128)                  \
+    X(a, r, 8, 8, 128, 128) X(a, r, 8, 16, 128, 128) X(a, r, 8, 1, 1024, 1024)                                \
+    X(a, r, 4, 25, 16, 32) X(a, r, 4, 60, 16, 32) X(a, r, 4, 15, 64, 64) X(a, r, 4, 4, 128, 128) X(a, r, 4, 5, 128, 128)  \
+    X(a, r, 4, 4, 1024, 1024) X(a, r, 4, 1, 512, 512) X(a, r, 4, 1, 1024, 1024) X(a, r, 4, 1, 4096, 4096)           \
+    X(a, r, 5, 5, 64, 64) X(a, r, 5, 5, 128, 128) X(a, r, 5, 1, 320, 320) X(a, r, 5, 1, 512, 512)                   \
+    X(a, r, 5, 1, 640, 640) X(a, r, 5, 1, 768, 768) X(a, r, 5, 1, 1024, 1024) X(a, r, 3, 5, 256, 256)
+/* In a STAGE of radix r: the constant-shape call for a listed shape. */
+#define STAGE_SHAPE(blocks, r, R, M, LEN, XS)                                              \
+    if ((r) == (R) && m == (M) && len == (LEN) && xs == (XS)) {                              \
+        blocks((M), (LEN), (XS), xr, xi, yr, yi, twr, twi);                               \
+        return;                                                                            \
+    }
+
 #define STAGE(name, bf, r)                                                              \
     static FF_INLINE void name##_cols(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,            \
                                    const float *restrict xr, const float *restrict xi,  \
@@ -258,6 +282,24 @@ static FF_INLINE void bf8(BF_ARGS)
                    yi + (r * p * len + c), len, twr + p, twi + p, m, 1);                \
         }                                                                               \
     }                                                                                   \
+    static FF_INLINE void name##_blocks(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,          \
+                                     const float *restrict xr, const float *restrict xi, \
+                                     float *restrict yr, float *restrict yi,             \
+                                     const float *restrict twr,                          \
+                                     const float *restrict twi)                          \
+    {                                                                                   \
+        ptrdiff_t p, c, c0;                                                             \
+        for (c0 = 0; c0 < len; c0 += FF_LANES)                                          \
+            IVDEP for (c = c0; c < c0 + FF_LANES; c++)                                  \
+                bf(xr + c, xi + c, m * xs, yr + c, yi + c, len, twr, twi, m, 0);        \
+        for (p = 1; p < m; p++) {                                                       \
+            for (c0 = 0; c0 < len; c0 += FF_LANES)                                      \
+                IVDEP for (c = c0; c < c0 + FF_LANES; c++)                              \
+                    bf(xr + p * xs + c, xi + p * xs + c, m * xs,                        \
+                       yr + (r * p * len + c), yi + (r * p * len + c), len,             \
+                       twr + p, twi + p, m, 1);                                         \
+        }                                                                               \
+    }                                                                                   \
     FF_HOT static void name(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,                   \
                             const float *restrict xr, const float *restrict xi,         \
                             float *restrict yr, float *restrict yi,                     \
@@ -265,17 +307,8 @@ static FF_INLINE void bf8(BF_ARGS)
     {                                                                                   \
         ptrdiff_t p, c;                                                                 \
         if (len % FF_LANES == 0) { /* row order in whole blocks of FF_LANES */          \
-            ptrdiff_t c0;                                                               \
-            for (c0 = 0; c0 < len; c0 += FF_LANES)                                      \
-                IVDEP for (c = c0; c < c0 + FF_LANES; c++)                              \
-                    bf(xr + c, xi + c, m * xs, yr + c, yi + c, len, twr, twi, m, 0);    \
-            for (p = 1; p < m; p++) {                                                   \
-                for (c0 = 0; c0 < len; c0 += FF_LANES)                                  \
-                    IVDEP for (c = c0; c < c0 + FF_LANES; c++)                          \
-                        bf(xr + p * xs + c, xi + p * xs + c, m * xs,                    \
-                           yr + (r * p * len + c), yi + (r * p * len + c), len,         \
-                           twr + p, twi + p, m, 1);                                     \
-            }                                                                           \
+            HOT_STAGES(STAGE_SHAPE, name##_blocks, r)                                   \
+            name##_blocks(m, len, xs, xr, xi, yr, yi, twr, twi);                        \
         } else if (len >= SHORT_ROW) { /* row order */                                  \
             IVDEP for (c = 0; c < len; c++)                                             \
                 bf(xr + c, xi + c, m * xs, yr + c, yi + c, len, twr, twi, m, 0);        \
@@ -362,21 +395,17 @@ FF_HOT static void stagen(int32_t r, ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,
     }
 }
 
-/* Stockham FFT of size cp->n: x (element j of lane l at xr/xi[j * xes + l])
- * -> y (split rows of `lanes`), ping-ponging through w; x is only read. */
-static void stockham(const cplan *cp, ptrdiff_t lanes, const float *xr, const float *xi,
-                     ptrdiff_t xes, cbuf y, cbuf w)
+/* The first nst stages of the Stockham FFT of cp: x (element j of lane l at
+ * xr/xi[j * xes + l], only read) -> y (split rows of `lanes`, in the order of
+ * stage nst's input), ping-ponging through w.  nst >= 1. */
+static void stockham_stages(const cplan *cp, int nst, ptrdiff_t lanes, const float *xr,
+                            const float *xi, ptrdiff_t xes, cbuf y, cbuf w)
 {
     ptrdiff_t s = 1, m = cp->n, es = xes;
     int t;
-    if (cp->nstage == 0) { /* n == 1 */
-        memcpy(y.re, xr, sizeof(float) * (size_t)lanes);
-        memcpy(y.im, xi, sizeof(float) * (size_t)lanes);
-        return;
-    }
-    for (t = 0; t < cp->nstage; t++) {
+    for (t = 0; t < nst; t++) {
         const int32_t r = cp->radix[t];
-        const cbuf d = ((cp->nstage - 1 - t) % 2 == 0) ? y : w; /* last stage -> y */
+        const cbuf d = ((nst - 1 - t) % 2 == 0) ? y : w; /* stage nst - 1 -> y */
         const ptrdiff_t len = s * lanes, xs = s * es;
         const float *twr = cp->twr[t], *twi = cp->twi[t];
         m /= r;
@@ -395,6 +424,19 @@ static void stockham(const cplan *cp, ptrdiff_t lanes, const float *xr, const fl
         es = lanes;
         s *= r;
     }
+}
+
+/* Stockham FFT of size cp->n: x (element j of lane l at xr/xi[j * xes + l])
+ * -> y (split rows of `lanes`), ping-ponging through w; x is only read. */
+static void stockham(const cplan *cp, ptrdiff_t lanes, const float *xr, const float *xi,
+                     ptrdiff_t xes, cbuf y, cbuf w)
+{
+    if (cp->nstage == 0) { /* n == 1 */
+        memcpy(y.re, xr, sizeof(float) * (size_t)lanes);
+        memcpy(y.im, xi, sizeof(float) * (size_t)lanes);
+        return;
+    }
+    stockham_stages(cp, cp->nstage, lanes, xr, xi, xes, y, w);
 }
 
 /* Bluestein: X[k] = c[k] sum_j (x[j] c[j]) conj(c[k - j]), the convolution
@@ -473,6 +515,23 @@ static void cfft(const cplan *cp, ptrdiff_t lanes, const float *xr, const float 
             im[at] = sp_i;                        \
         }                                         \
     } while (0)
+/* One pair of split_even: Z[a] = (ar, ai) and Z[N - a] = (br, bim) to the
+ * bins X[a] = (*xar, *xai) and X[N - a] = (*xbr, *xbi), with c, s = hc[a],
+ * hs[a].  The one expression of the split, shared by every variant so that
+ * they give the same bits. */
+static FF_INLINE void split_pair(float ar, float ai, float br, float bim, float c, float s,
+                                 float *xar, float *xai, float *xbr, float *xbi)
+{
+    const float bi = -bim;
+    const float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
+    const float tr = c * (ai - bi) + s * (ar - br);
+    const float ti = s * (ai - bi) - c * (ar - br);
+    *xar = er + tr;
+    *xai = ei + ti;
+    *xbr = er - tr;
+    *xbi = ti - ei;
+}
+
 static FF_INLINE void split_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
                                  float *restrict im, const float *restrict hc,
                                  const float *restrict hs, int power, float scale)
@@ -491,12 +550,10 @@ static FF_INLINE void split_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict r
         /* one frame: vectorise over k (the loop's two halves never overlap) */
         IVDEP for (k = 1; 2 * k < m; k++) {
             const ptrdiff_t b = m - k;
-            const float ar = re[k], ai = im[k], br = re[b], bi = -im[b];
-            const float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
-            const float tr = hc[k] * (ai - bi) + hs[k] * (ar - br);
-            const float ti = hs[k] * (ai - bi) - hc[k] * (ar - br);
-            SPLIT_PUT(k, er + tr, ei + ti);
-            SPLIT_PUT(b, er - tr, ti - ei);
+            float xar, xai, xbr, xbi;
+            split_pair(re[k], im[k], re[b], im[b], hc[k], hs[k], &xar, &xai, &xbr, &xbi);
+            SPLIT_PUT(k, xar, xai);
+            SPLIT_PUT(b, xbr, xbi);
         }
         return;
     }
@@ -504,16 +561,116 @@ static FF_INLINE void split_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict r
         const ptrdiff_t a = k * lanes, b = (m - k) * lanes;
         const float c = hc[k], s = hs[k];
         IVDEP for (l = 0; l < lanes; l++) {
-            const float ar = re[a + l], ai = im[a + l], br = re[b + l], bi = -im[b + l];
-            const float er = 0.5f * (ar + br), ei = 0.5f * (ai + bi);
-            const float tr = c * (ai - bi) + s * (ar - br);
-            const float ti = s * (ai - bi) - c * (ar - br);
-            SPLIT_PUT(a + l, er + tr, ei + ti);
-            SPLIT_PUT(b + l, er - tr, ti - ei);
+            float xar, xai, xbr, xbi;
+            split_pair(re[a + l], im[a + l], re[b + l], im[b + l], c, s, &xar, &xai, &xbr, &xbi);
+            SPLIT_PUT(a + l, xar, xai);
+            SPLIT_PUT(b + l, xbr, xbi);
         }
     }
 }
 #undef SPLIT_PUT
+
+/* The last Stockham stage fused with the power split, for a full block
+ * (FF_LANES lanes) of an even n = 2N.  The last stage has radix r, one
+ * butterfly without twiddles (m = 1) and stride s = N / r: the butterfly at
+ * column q (< s) has the outputs Z[k s + q], k < r, and the split pairs Z[a]
+ * with Z[N - a].  Columns q and s - q are computed together into tmp rows,
+ * output k of column q pairing with output r - 1 - k of column s - q (column
+ * 0 and, for even s, column s / 2 pair with themselves), so Z never goes
+ * through memory; the arithmetic is that of stage + split_even's power
+ * variant, so the bits are the same.  x rows are xs floats apart. */
+#define LAST_POWER(name, bf, r)                                                            \
+    static FF_INLINE void name##_body(ptrdiff_t s, ptrdiff_t xs, const float *restrict xr,  \
+                                      const float *restrict xi, float *restrict pw,         \
+                                      const float *restrict hc, const float *restrict hs,   \
+                                      float scale)                                          \
+    {                                                                                       \
+        enum { L = FF_LANES };                                                              \
+        const ptrdiff_t n2 = (r) * s;                                                       \
+        float ar[(r) * L], ai[(r) * L], br[(r) * L], bi[(r) * L];                           \
+        ptrdiff_t q, k, l;                                                                  \
+        IVDEP for (l = 0; l < L; l++) /* column 0: Z[k s] */                                \
+            bf(xr + l, xi + l, xs, ar + l, ai + l, L, NULL, NULL, 0, 0);                    \
+        for (l = 0; l < L; l++) {                                                           \
+            pw[l] = POWER(ar[l] + ai[l], 0.0f);                                             \
+            pw[n2 * L + l] = POWER(ar[l] - ai[l], 0.0f);                                    \
+            if ((r) % 2 == 0)                                                               \
+                pw[n2 / 2 * L + l] = POWER(ar[(r) / 2 * L + l], -ai[(r) / 2 * L + l]);      \
+        }                                                                                   \
+        for (k = 1; k < (r) - k; k++)                                                       \
+            last_pairs(ar + k * L, ai + k * L, ar + ((r) - k) * L, ai + ((r) - k) * L,       \
+                       k * s, n2, pw, hc, hs, scale);                                       \
+        for (q = 1; q <= s - q; q++) {                                                      \
+            IVDEP for (l = 0; l < L; l++)                                                   \
+                bf(xr + q * L + l, xi + q * L + l, xs, ar + l, ai + l, L, NULL, NULL, 0, 0); \
+            if (q < s - q) {                                                                \
+                IVDEP for (l = 0; l < L; l++)                                               \
+                    bf(xr + (s - q) * L + l, xi + (s - q) * L + l, xs, br + l, bi + l, L,    \
+                       NULL, NULL, 0, 0);                                                   \
+                for (k = 0; k < (r); k++) {                                                 \
+                    const ptrdiff_t ia = k * s + q, ib = (r - 1 - k) * L;                   \
+                    if (2 * ia < n2)                                                        \
+                        last_pairs(ar + k * L, ai + k * L, br + ib, bi + ib, ia, n2, pw, hc,  \
+                                   hs, scale);                                              \
+                    else                                                                    \
+                        last_pairs(br + ib, bi + ib, ar + k * L, ai + k * L, n2 - ia, n2, pw, \
+                                   hc, hs, scale);                                          \
+                }                                                                           \
+            } else { /* q = s / 2 */                                                        \
+                for (k = 0; k < (r) - 1 - k; k++)                                           \
+                    last_pairs(ar + k * L, ai + k * L, ar + ((r) - 1 - k) * L,              \
+                               ai + ((r) - 1 - k) * L, k * s + q, n2, pw, hc, hs, scale);   \
+                if ((r) % 2 == 1)                                                           \
+                    for (l = 0; l < L; l++)                                                 \
+                        pw[n2 / 2 * L + l] =                                                \
+                            POWER(ar[(r) / 2 * L + l], -ai[(r) / 2 * L + l]);               \
+            }                                                                               \
+        }                                                                                   \
+    }                                                                                       \
+    FF_HOT static void name(ptrdiff_t s, ptrdiff_t xs, const float *restrict xr,            \
+                            const float *restrict xi, float *restrict pw,                   \
+                            const float *restrict hc, const float *restrict hs, float scale) \
+    {                                                                                       \
+        HOT_LASTS(LAST_SHAPE, name##_body, r)                                               \
+        name##_body(s, xs, xr, xi, pw, hc, hs, scale);                                      \
+    }
+/* The last stages (radix, s, xs) of HOT_STAGES's plans, compiled with
+ * constant strides as those are. */
+#define HOT_LASTS(X, a, r)                                                                 \
+    X(a, r, 4, 32, 512) X(a, r, 4, 64, 1024) X(a, r, 4, 256, 4096) X(a, r, 5, 20, 320)    \
+    X(a, r, 5, 32, 512) X(a, r, 5, 40, 640) X(a, r, 5, 48, 768) X(a, r, 5, 64, 1024)      \
+    X(a, r, 8, 64, 1024)
+#define LAST_SHAPE(body, r, R, S, XS)                                                      \
+    if ((r) == (R) && s == (S) && xs == (XS)) {                                            \
+        body((S), (XS), xr, xi, pw, hc, hs, scale);                                        \
+        return;                                                                            \
+    }
+
+/* One row pair of LAST_POWER: Z[a] (za) and Z[n2 - a] (zb), 0 < a < n2 / 2,
+ * to the power of bins a and n2 - a. */
+static FF_INLINE void last_pairs(const float *restrict zar, const float *restrict zai,
+                                 const float *restrict zbr, const float *restrict zbi,
+                                 ptrdiff_t a, ptrdiff_t n2, float *restrict pw,
+                                 const float *restrict hc, const float *restrict hs, float scale)
+{
+    const float c = hc[a], s = hs[a];
+    float *restrict pa = pw + a * FF_LANES, *restrict pb = pw + (n2 - a) * FF_LANES;
+    ptrdiff_t l;
+    IVDEP for (l = 0; l < FF_LANES; l++) {
+        float xar, xai, xbr, xbi;
+        split_pair(zar[l], zai[l], zbr[l], zbi[l], c, s, &xar, &xai, &xbr, &xbi);
+        pa[l] = POWER(xar, xai);
+        pb[l] = POWER(xbr, xbi);
+    }
+}
+LAST_POWER(last_power2, bf2, 2)
+LAST_POWER(last_power3, bf3, 3)
+LAST_POWER(last_power4, bf4, 4)
+LAST_POWER(last_power5, bf5, 5)
+LAST_POWER(last_power8, bf8, 8)
+#undef LAST_POWER
+#undef HOT_LASTS
+#undef LAST_SHAPE
 
 FF_HOT static void post_even(ptrdiff_t m, ptrdiff_t lanes, float *restrict re,
                              float *restrict im, const float *restrict hc,
@@ -842,6 +999,42 @@ void ff_rfft_forward(const ff_rfft *plan, int lanes, float *in, float *re, float
     }
 }
 
+/* Even n, a full block, a Stockham plan whose last radix has a butterfly:
+ * the stages but the last into scratch (pw / im serve as the other buffer),
+ * then the last one fused with the power split (LAST_POWER).  Returns 0,
+ * doing nothing, for any other plan or lane count. */
+static int power_last(const ff_rfft *plan, ptrdiff_t L, const float *in, float *pw, float *im,
+                      float *scratch, float scale)
+{
+    const cplan *cp = plan->c;
+    const ptrdiff_t m = plan->n / 2;
+    const int t = cp->nstage - 1;
+    const float *xr = in, *xi = in + L;
+    ptrdiff_t s, xs = 2 * L;
+    int32_t r;
+    if (L != FF_LANES || cp->big > 0 || t < 0)
+        return 0;
+    r = cp->radix[t];
+    if (r != 2 && r != 3 && r != 4 && r != 5 && r != 8)
+        return 0;
+    s = m / r;
+    if (t > 0) {
+        const cbuf y = {scratch, scratch + m * L}, w = {pw, im};
+        stockham_stages(cp, t, L, in, in + L, 2 * L, y, w);
+        xr = y.re;
+        xi = y.im;
+        xs = s * L;
+    }
+    switch (r) {
+    case 2: last_power2(s, xs, xr, xi, pw, plan->hc, plan->hs, scale); break;
+    case 3: last_power3(s, xs, xr, xi, pw, plan->hc, plan->hs, scale); break;
+    case 4: last_power4(s, xs, xr, xi, pw, plan->hc, plan->hs, scale); break;
+    case 5: last_power5(s, xs, xr, xi, pw, plan->hc, plan->hs, scale); break;
+    default: last_power8(s, xs, xr, xi, pw, plan->hc, plan->hs, scale); break;
+    }
+    return 1;
+}
+
 /* See fft.h.  Does nothing when lanes < 1. */
 void ff_rfft_power(const ff_rfft *plan, int lanes, float *in, float *pw, float *im,
                    float *scratch, float scale)
@@ -849,10 +1042,10 @@ void ff_rfft_power(const ff_rfft *plan, int lanes, float *in, float *pw, float *
     const ptrdiff_t L = lanes;
     if (lanes < 1)
         return;
-    if (plan->n % 2 == 0) {
+    if (plan->n % 2 == 0 && !power_last(plan, L, in, pw, im, scratch, scale)) {
         forward_even(plan, L, in, pw, im, scratch);
         post_even_power(plan->n / 2, L, pw, im, plan->hc, plan->hs, scale);
-    } else {
+    } else if (plan->n % 2 != 0) {
         const cbuf y = forward_odd(plan, L, in, scratch);
         power_rows((plan->n / 2 + 1) * L, y.re, y.im, pw, scale);
     }

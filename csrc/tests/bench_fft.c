@@ -1,8 +1,9 @@
 /*
- * bench_fft.c -- time ff_rfft_forward per frame.
+ * bench_fft.c -- time ff_rfft_forward (and, for 16 lanes, ff_rfft_power, the
+ * pipeline's call) per frame.
  *
  * Build and run (from the repository root):
- *   gcc -std=c99 -O3 -ffp-contract=fast -Icsrc csrc/fft.c csrc/tests/bench_fft.c \
+ *   gcc -std=c99 -O3 -ffp-contract=off -fno-math-errno -Icsrc csrc/fft.c csrc/tests/bench_fft.c \
  *       -lm -o /tmp/bench_fft && /tmp/bench_fft
  *
  * The transform destroys its input, so every call is preceded by a copy of
@@ -27,7 +28,7 @@ static double now_ns(void)
 }
 
 /* Best-of-reps time of `iters` calls, in ns per call; with_fft == 0 times the
- * input copy alone. */
+ * input copy alone, 1 ff_rfft_forward, 2 ff_rfft_power. */
 static double time_loop(const ff_rfft *plan, int lanes, const float *src, float *in, float *re,
                         float *im, float *scratch, size_t nl, long iters, int with_fft)
 {
@@ -38,8 +39,10 @@ static double time_loop(const ff_rfft *plan, int lanes, const float *src, float 
         const double t0 = now_ns();
         for (it = 0; it < iters; it++) {
             memcpy(in, src, sizeof(float) * nl);
-            if (with_fft)
+            if (with_fft == 1)
                 ff_rfft_forward(plan, lanes, in, re, im, scratch);
+            else if (with_fft == 2)
+                ff_rfft_power(plan, lanes, in, re, im, scratch, 1.0f);
         }
         {
             const double t = (now_ns() - t0) / (double)iters;
@@ -50,8 +53,9 @@ static double time_loop(const ff_rfft *plan, int lanes, const float *src, float 
     return best;
 }
 
-/* ns per frame for size n with `lanes` frames per call; -1 on failure. */
-static double bench(int32_t n, int lanes)
+/* ns per frame for size n with `lanes` frames per call (what: 1 forward,
+ * 2 power); -1 on failure. */
+static double bench(int32_t n, int lanes, int what)
 {
     const size_t nl = (size_t)n * lanes, kl = ((size_t)n / 2 + 1) * lanes;
     ff_rfft *plan = NULL;
@@ -70,8 +74,8 @@ static double bench(int32_t n, int lanes)
         }
         /* about 20 ms per timed repetition at 1 ns per sample */
         iters = (long)(2e6 / (double)nl) + 1;
-        time_loop(plan, lanes, src, in, re, im, scratch, nl, iters, 1); /* warm up */
-        result = (time_loop(plan, lanes, src, in, re, im, scratch, nl, iters, 1) -
+        time_loop(plan, lanes, src, in, re, im, scratch, nl, iters, what); /* warm up */
+        result = (time_loop(plan, lanes, src, in, re, im, scratch, nl, iters, what) -
                   time_loop(plan, lanes, src, in, re, im, scratch, nl, iters, 0)) /
                  lanes;
     }
@@ -86,11 +90,12 @@ static double bench(int32_t n, int lanes)
 
 int main(void)
 {
-    static const int32_t sizes[] = {512, 400, 320, 256, 1024, 2048, 4096};
+    static const int32_t sizes[] = {512, 400, 320, 480, 256, 1024, 2048, 4096};
     size_t i;
-    printf("%6s %14s %14s   (ns per frame, real forward FFT)\n", "n", "lanes=16", "lanes=1");
+    printf("%6s %14s %14s %14s   (ns per frame, real forward FFT)\n", "n", "lanes=16",
+           "power, 16", "lanes=1");
     for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-        printf("%6d %14.1f %14.1f\n", (int)sizes[i], bench(sizes[i], FF_LANES),
-               bench(sizes[i], 1));
+        printf("%6d %14.1f %14.1f %14.1f\n", (int)sizes[i], bench(sizes[i], FF_LANES, 1),
+               bench(sizes[i], FF_LANES, 2), bench(sizes[i], 1, 1));
     return 0;
 }
