@@ -231,6 +231,33 @@ static FF_INLINE void bf8(BF_ARGS)
     }
 }
 
+/* The stage shapes (radix, m, len, xs) of the plans of full blocks for the
+ * FFT sizes speech front ends use (n_fft 200, 256, 320, 400, 480, 512, 640,
+ * 1024, 2048: factorize() of n / 2, 16 lanes, the first stage reading the
+ * interleaved frames).  A stage of one of these shapes is compiled with its
+ * strides and loop counts as constants: its row and twiddle addresses are
+ * then one base register plus a displacement each, where runtime strides
+ * left gcc short of registers (stage8 spilled its row pointers; n_fft 512
+ * took 180 ns per frame for the FFT, 139 with constants).  Same arithmetic,
+ * same bits; any other shape takes the runtime-stride code. */
+#define HOT_STAGES(X, a, r)                                                              \
+    X(a, r, 8, 16, 16, 32) X(a, r, 8, 20, 16, 32) X(a, r, 8, 25, 16, 32)                 \
+    X(a, r, 8, 32, 16, 32) X(a, r, 8, 40, 16, 32) X(a, r, 8, 64, 16, 32)                 \
+    X(a, r, 8, 128, 16, 32) X(a, r, 8, 4, 128, 128) X(a, r, 8, 5, 128, 128)              \
+    X(a, r, 8, 8, 128, 128) X(a, r, 8, 16, 128, 128) X(a, r, 8, 1, 1024, 1024)           \
+    X(a, r, 4, 25, 16, 32) X(a, r, 4, 60, 16, 32) X(a, r, 4, 15, 64, 64)                 \
+    X(a, r, 4, 4, 128, 128) X(a, r, 4, 5, 128, 128) X(a, r, 4, 4, 1024, 1024)            \
+    X(a, r, 4, 1, 512, 512) X(a, r, 4, 1, 1024, 1024) X(a, r, 4, 1, 4096, 4096)          \
+    X(a, r, 5, 5, 64, 64) X(a, r, 5, 5, 128, 128) X(a, r, 5, 1, 320, 320)                \
+    X(a, r, 5, 1, 512, 512) X(a, r, 5, 1, 640, 640) X(a, r, 5, 1, 768, 768)              \
+    X(a, r, 5, 1, 1024, 1024) X(a, r, 3, 5, 256, 256)
+/* In a STAGE of radix r: the constant-shape call for a listed shape. */
+#define STAGE_SHAPE(blocks, r, R, M, LEN, XS)                                              \
+    if ((r) == (R) && m == (M) && len == (LEN) && xs == (XS)) {                              \
+        blocks((M), (LEN), (XS), xr, xi, yr, yi, twr, twi);                               \
+        return;                                                                            \
+    }
+
 /* ------------------------------------------------------------------------ */
 /* Stockham stages.
  *
@@ -244,30 +271,6 @@ static FF_INLINE void bf8(BF_ARGS)
  * instantiated with constant len and xs for a single frame, so that the
  * compiler sees the fixed strides and loads/stores whole vectors.
  */
-/* The stage shapes (radix, m, len, xs) of the plans of full blocks for the
- * FFT sizes speech front ends use (n_fft 200, 256, 320, 400, 480, 512, 640,
- * 1024, 2048: factorize() of n / 2, 16 lanes, the first stage reading the
- * interleaved frames).  A stage of one of these shapes is compiled with its
- * strides and loop counts as constants: its row and twiddle addresses are
- * then one base register plus a displacement each, where runtime strides
- * left gcc short of registers (stage8 spilled its row pointers; n_fft 512
- * took 180 ns per frame for the FFT, 139 with constants).  Same arithmetic,
- * same bits; any other shape takes the runtime-stride code. */
-#define HOT_STAGES(X, a, r)                                                                \
-    X(a, r, 8, 16, 16, 32) X(a, r, 8, 20, 16, 32) X(a, r, 8, 25, 16, 32) X(a, r, 8, 32, 16, 32) X(a, r, 8, 40, 16, 32)     \
-    X(a, r, 8, 64, 16, 32) X(a, r, 8, 128, 16, 32) X(a, r, 8, 4, 128, 128) X(a, r, 8, 5, 128, 128)                  \
-    X(a, r, 8, 8, 128, 128) X(a, r, 8, 16, 128, 128) X(a, r, 8, 1, 1024, 1024)                                \
-    X(a, r, 4, 25, 16, 32) X(a, r, 4, 60, 16, 32) X(a, r, 4, 15, 64, 64) X(a, r, 4, 4, 128, 128) X(a, r, 4, 5, 128, 128)  \
-    X(a, r, 4, 4, 1024, 1024) X(a, r, 4, 1, 512, 512) X(a, r, 4, 1, 1024, 1024) X(a, r, 4, 1, 4096, 4096)           \
-    X(a, r, 5, 5, 64, 64) X(a, r, 5, 5, 128, 128) X(a, r, 5, 1, 320, 320) X(a, r, 5, 1, 512, 512)                   \
-    X(a, r, 5, 1, 640, 640) X(a, r, 5, 1, 768, 768) X(a, r, 5, 1, 1024, 1024) X(a, r, 3, 5, 256, 256)
-/* In a STAGE of radix r: the constant-shape call for a listed shape. */
-#define STAGE_SHAPE(blocks, r, R, M, LEN, XS)                                              \
-    if ((r) == (R) && m == (M) && len == (LEN) && xs == (XS)) {                              \
-        blocks((M), (LEN), (XS), xr, xi, yr, yi, twr, twi);                               \
-        return;                                                                            \
-    }
-
 #define STAGE(name, bf, r)                                                              \
     static FF_INLINE void name##_cols(ptrdiff_t m, ptrdiff_t len, ptrdiff_t xs,            \
                                    const float *restrict xr, const float *restrict xi,  \
