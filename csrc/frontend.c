@@ -141,6 +141,22 @@ FF_HOT void ff_preemph_window(float *restrict buf, const float *restrict w, int3
  * 128-bit registers (the SSE2 clone) the 8 x 8 transpose spills, and the
  * separate SSE2 4 x 4 transpose and ff_preemph_window are cheaper
  * (callgrind: 1,550 against 2,870 instructions per frame). */
+/* Samples i0 .. len-1 of lanes l0 .. l1-1 of the fused framing, one value at
+ * a time: the tail a transpose of 8 or 16 samples leaves. */
+static void frames_tail(const float *const *xp, const float *prev0, const float *restrict w,
+                        int32_t i0, int32_t len, int l0, int l1, float coef,
+                        float *restrict buf)
+{
+    int32_t i;
+    int l;
+    for (i = i0; i < len; i++)
+        for (l = l0; l < l1; l++) {
+            const float x = xp[l][i];
+            const float before = i > 0 ? xp[l][i - 1] : prev0 ? prev0[l] : x;
+            buf[(size_t)i * FF_LANES + l] = coef != 0.0f ? (x - coef * before) * w[i] : x * w[i];
+        }
+}
+
 #if defined(__x86_64__) && (defined(FF_CLONES) || defined(__AVX512F__))
 /* With AVX-512 (the x86-64-v4 psABI level: 32 registers of 16 floats) the
  * block is one 16 x 16 transpose per 16 samples: 64 two-source shuffles and
@@ -211,8 +227,8 @@ FF_V4_TARGET static void frames16(const float *const *xp, const float *prev0,
                                   float *restrict buf)
 {
     ff_v16 prev = {0.0f};
-    int32_t i0, i;
-    int k, l;
+    int32_t i0;
+    int k;
     for (i0 = 0; i0 + 16 <= len; i0 += 16) {
         ff_v16 r[16];
         for (k = 0; k < 16; k++) r[k] = *(const ff_v16u *)(xp[k] + i0);
@@ -229,12 +245,7 @@ FF_V4_TARGET static void frames16(const float *const *xp, const float *prev0,
             }
         }
     }
-    for (i = i0; i < len; i++) /* the last len % 16 samples */
-        for (l = 0; l < FF_LANES; l++) {
-            const float x = xp[l][i];
-            const float before = i > 0 ? xp[l][i - 1] : prev0 ? prev0[l] : x;
-            buf[(size_t)i * FF_LANES + l] = coef != 0.0f ? (x - coef * before) * w[i] : x * w[i];
-        }
+    frames_tail(xp, prev0, w, i0, len, 0, FF_LANES, coef, buf); /* the last len % 16 */
 }
 #endif
 
@@ -242,17 +253,14 @@ FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *prev0,
                                     const float *restrict w, int32_t len, int32_t n_fft,
                                     float coef, float *restrict buf)
 {
-    int32_t i0, i;
-    int h, k, l;
+    int32_t i0;
+    int h, k, wide = 0;
     if (!__builtin_cpu_supports("avx2")) return 0;
 #ifdef FF_FRAMES16
-    if (FF_HAS_V4()) {
-        frames16(xp, prev0, w, len, coef, buf);
-        memset(buf + (size_t)len * FF_LANES, 0, sizeof(float) * (size_t)(n_fft - len) * FF_LANES);
-        return 1;
-    }
+    wide = FF_HAS_V4();
+    if (wide) frames16(xp, prev0, w, len, coef, buf);
 #endif
-    for (h = 0; h < FF_LANES; h += 8) { /* lanes h .. h+7 */
+    for (h = 0; !wide && h < FF_LANES; h += 8) { /* lanes h .. h+7 */
         ff_v8 prev = {0.0f};
         for (i0 = 0; i0 + 8 <= len; i0 += 8) {
             ff_v8 r[8];
@@ -270,12 +278,7 @@ FF_HOT int ff_frames_preemph_window(const float *const *xp, const float *prev0,
                 }
             }
         }
-        for (i = i0; i < len; i++) /* the last len % 8 samples */
-            for (l = h; l < h + 8; l++) {
-                const float x = xp[l][i];
-                const float before = i > 0 ? xp[l][i - 1] : prev0 ? prev0[l] : x;
-                buf[(size_t)i * FF_LANES + l] = coef != 0.0f ? (x - coef * before) * w[i] : x * w[i];
-            }
+        frames_tail(xp, prev0, w, i0, len, h, h + 8, coef, buf); /* the last len % 8 */
     }
     memset(buf + (size_t)len * FF_LANES, 0, sizeof(float) * (size_t)(n_fft - len) * FF_LANES);
     return 1;

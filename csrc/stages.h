@@ -23,8 +23,9 @@ void ff_sum_squares(const float *buf, int32_t len, int lanes, float *acc);
 void ff_preemph_window(float *buf, const float *w, int32_t len, int32_t n_fft, int lanes,
                        float coef);
 /* The same for a full block of plain frames: lane l's samples at xp[l][0 ..
- * len), transposed into buf (8 x 8 in registers) with pre-emphasis and
- * window applied on the way: samples read once, written once.  prev0 NULL:
+ * len), transposed into buf (8 x 8 in registers; 16 x 16 on x86-64-v4) with
+ * pre-emphasis and window applied on the way: samples read once, written
+ * once.  prev0 NULL:
  * in-frame pre-emphasis as above; else signal-scope pre-emphasis, sample 0
  * of lane l using prev0[l] as its predecessor (the signal sample before the
  * frame, or 0 at the signal's start: x - c 0 is x).  Returns 0 (nothing done)

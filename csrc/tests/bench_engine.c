@@ -90,9 +90,24 @@ static double run(const char *label, ff_config c, const float *x, int64_t n, int
  * (FFTW_MEASURE: 250 to 370 ns per transform in cache here; FFTW_PATIENT: 290
  * to 390 ns over the same frames), so FFTW_PATIENT plans it PLANS times from
  * scratch and keeps the one that is fastest on these frames. */
+/* One pass of plan p over the frames of c (copied into in, zero-padded),
+ * in thread CPU seconds; a bin of each frame is summed into sink. */
+static double fftw_pass(fftwf_plan p, const ff_config *c, const float *x, int64_t rows,
+                        float *in, fftwf_complex *fout, double *sink)
+{
+    const double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    int64_t f;
+    for (f = 0; f < rows; f++) {
+        memcpy(in, x + f * c->hop_length, sizeof(float) * (size_t)c->frame_length);
+        fftwf_execute(p);
+        *sink += fout[c->n_fft / 4][0];
+    }
+    return clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+}
+
 static void run_fftw(const char *label, ff_config c, const float *x, int64_t n)
 {
-    const int32_t nfft = c.n_fft, len = c.frame_length;
+    const int32_t nfft = c.n_fft;
     const int64_t rows = ff_num_frames(&c, n);
     float *in = fftwf_malloc(sizeof(float) * (size_t)nfft);
     fftwf_complex *fout = fftwf_malloc(sizeof(fftwf_complex) * (size_t)(nfft / 2 + 1));
@@ -101,26 +116,18 @@ static void run_fftw(const char *label, ff_config c, const float *x, int64_t n)
     ff_extractor *e = NULL;
     ff_workspace *ws = NULL;
     double dt[REPS], df[REPS], sink = 0.0, ours, theirs;
-    int64_t f;
     int r;
     if (!out || ff_extractor_new(&c, &e) != FF_OK || ff_workspace_new(e, &ws) != FF_OK) {
         printf("%s: setup failed\n", label);
         exit(1);
     }
-    memset(in, 0, sizeof(float) * (size_t)nfft);
     for (r = 0, theirs = 1e300; r < PLANS; r++) {
         fftwf_plan q;
-        double t0, t;
+        double t;
         fftwf_forget_wisdom();
         q = fftwf_plan_dft_r2c_1d(nfft, in, fout, FFTW_PATIENT);
-        memset(in, 0, sizeof(float) * (size_t)nfft);
-        t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        for (f = 0; f < rows; f++) {
-            memcpy(in, x + f * c.hop_length, sizeof(float) * (size_t)len);
-            fftwf_execute(q);
-            sink += fout[nfft / 4][0];
-        }
-        t = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+        memset(in, 0, sizeof(float) * (size_t)nfft); /* the planner wrote it */
+        t = fftw_pass(q, &c, x, rows, in, fout, &sink);
         if (t < theirs) {
             theirs = t;
             if (p) fftwf_destroy_plan(p);
@@ -134,13 +141,7 @@ static void run_fftw(const char *label, ff_config c, const float *x, int64_t n)
         double t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         ff_extract(e, ws, x, n, out, rows, 1, NULL);
         dt[r] = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
-        t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-        for (f = 0; f < rows; f++) {
-            memcpy(in, x + f * c.hop_length, sizeof(float) * (size_t)len);
-            fftwf_execute(p);
-            sink += fout[nfft / 4][0];
-        }
-        df[r] = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+        df[r] = fftw_pass(p, &c, x, rows, in, fout, &sink);
     }
     if (sink == 12345.0) printf("!");
     ours = report("13 MFCC, in turn with FFTW", dt, rows, (double)n / c.sample_rate);
